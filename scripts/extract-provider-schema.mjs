@@ -53,13 +53,14 @@ function readAttrEntries(body) {
     /^\s+([a-z_][a-z0-9_]*): \{\n\s+value: (.+),\n\s+isBlock: (true|false),\n\s+type: "(\w+)",\n\s+storageClassType: "(\w+)",/gm;
   for (const match of body.matchAll(entry)) {
     const [, name, value, isBlock, type] = match;
-    const property = /(?:struct\.|this\._)(\w+)\)*$/.exec(value)?.[1];
+    const property = /(?:struct\.|this\._)(\w+)(?:\.internalValue)?\)*$/.exec(value)?.[1];
     let child;
     if (isBlock === 'true') {
       const refs = [...value.matchAll(/([A-Za-z]\w*?)ToHclTerraform/g)].map((m) => m[1]);
       child = refs.find((ref) => !PRIMITIVE_MAPPERS.has(ref));
       if (!child) throw new Error(`nested block ${name} has no struct mapper: ${value}`);
     }
+    if (!property) throw new Error(`cannot tell which property ${name} maps: ${value}`);
     entries.push({ name, property, isBlock: isBlock === 'true', type, child });
   }
   return entries;
