@@ -106,6 +106,11 @@ export const ERROR_CODES = {
     retryable: true,
     description: 'Cloud Tasks could not be reached.',
   },
+  STATUS_TRANSITION_REFUSED: {
+    category: 'permanent',
+    retryable: false,
+    description: 'A stored status change is not allowed from the current status.',
+  },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
