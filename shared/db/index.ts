@@ -1,0 +1,15 @@
+/** The database layer (DESIGN §3, §4, §7): every data-access function takes a postgres.js client first. */
+export * from './allocateNonce.js';
+export * from './claimPayout.js';
+export type { SqlClient } from './client.js';
+export * from './failedTransactionRow.js';
+export * from './failedTransactionStatus.js';
+export * from './getPayout.js';
+export * from './insertFailedTransaction.js';
+export * from './listFailedTransactions.js';
+export * from './payoutLease.js';
+export * from './payoutRow.js';
+export * from './payoutStatus.js';
+export * from './payoutTransactionRow.js';
+export * from './payoutTransactions.js';
+export * from './sqlState.js';

@@ -1,0 +1,140 @@
+/** Status changes of the payout ledger, allowed only along PAYOUT_TRANSITIONS (DESIGN §3.1, §4.5). */
+import type { Fragment } from 'postgres';
+import { HostpayError } from '../errors.js';
+import type { SqlClient } from './client.js';
+import { numericParam, type Row } from './columns.js';
+import { PAYOUT_STATUSES, type Payout, type PayoutStatus, payoutFromRow } from './payoutRow.js';
+import { withDatabaseErrors } from './sqlState.js';
+
+const WORKING: readonly PayoutStatus[] = ['received', 'retry_scheduled', 'submitted', 'pending_confirmation'];
+
+/**
+ * The one table of allowed payout status changes. confirmed and cancelled are final; failed can only be
+ * reopened (operator or automated recovery) or cancelled. Repeating a working status is allowed (a fee
+ * bump is `submitted` again).
+ */
+export const PAYOUT_TRANSITIONS: Readonly<Record<PayoutStatus, readonly PayoutStatus[]>> = {
+  received: [...WORKING, 'confirmed', 'failed', 'cancelled'],
+  retry_scheduled: [...WORKING, 'confirmed', 'failed', 'cancelled'],
+  submitted: [...WORKING, 'confirmed', 'failed', 'cancelled'],
+  pending_confirmation: [...WORKING, 'confirmed', 'failed', 'cancelled'],
+  confirmed: [],
+  failed: ['received', 'cancelled'],
+  cancelled: [],
+};
+
+/** Statuses in which the delivery stops working on the payout, so the lease is given up with the change. */
+const RELEASES_LEASE: ReadonlySet<PayoutStatus> = new Set([
+  'retry_scheduled',
+  'pending_confirmation',
+  'confirmed',
+  'failed',
+  'cancelled',
+]);
+
+export function canTransitionPayout(from: PayoutStatus, to: PayoutStatus): boolean {
+  return PAYOUT_TRANSITIONS[from].includes(to);
+}
+
+interface Target {
+  uniqueId: string;
+  /** When given, the change is refused unless this delivery still holds the lease. */
+  leaseOwner?: string;
+}
+
+export interface PayoutErrorParams extends Target {
+  errorCode: string;
+  errorMessage: string;
+}
+
+export interface PayoutConfirmedParams extends Target {
+  txHash: string;
+  blockNumber: number;
+  blockHash: string;
+  gasUsed: bigint;
+}
+
+/** A signed transaction of this payout was stored and broadcast. */
+export function markPayoutSubmitted(sql: SqlClient, params: Target): Promise<Payout> {
+  return transitionPayout(sql, params, 'submitted');
+}
+
+/** Broadcast but not mined within the bound; a check is scheduled. Does not count an attempt. */
+export function markPayoutPendingConfirmation(sql: SqlClient, params: Target): Promise<Payout> {
+  return transitionPayout(sql, params, 'pending_confirmation');
+}
+
+/** A transient error with attempts left; another attempt is scheduled. */
+export function markPayoutRetryScheduled(sql: SqlClient, params: PayoutErrorParams): Promise<Payout> {
+  return transitionPayout(sql, params, 'retry_scheduled', errorFields(sql, params));
+}
+
+/** Mined and successful at the configured depth; final. The lease does not matter: the chain decided. */
+export function markPayoutConfirmed(sql: SqlClient, params: PayoutConfirmedParams): Promise<Payout> {
+  return transitionPayout(
+    sql,
+    params,
+    'confirmed',
+    sql`, confirmed_tx_hash = ${params.txHash.toLowerCase()},
+      confirmed_block_number = ${params.blockNumber},
+      confirmed_block_hash = ${params.blockHash.toLowerCase()},
+      confirmed_gas_used = ${numericParam(params.gasUsed)}::numeric,
+      confirmed_at = clock_timestamp()`,
+  );
+}
+
+/** A permanent error or attempts spent; the failure is handed to recordFailure. */
+export function markPayoutFailed(sql: SqlClient, params: PayoutErrorParams): Promise<Payout> {
+  return transitionPayout(sql, params, 'failed', errorFields(sql, params));
+}
+
+/** Cancelled by an operator; final. */
+export function markPayoutCancelled(sql: SqlClient, params: Target): Promise<Payout> {
+  return transitionPayout(sql, params, 'cancelled');
+}
+
+/** Gives a failed payout fresh attempts (an operator or automated retry): attempts and last error reset. */
+export function reopenPayout(sql: SqlClient, params: { uniqueId: string }): Promise<Payout> {
+  return transitionPayout(
+    sql,
+    params,
+    'received',
+    sql`, attempt_count = 0, last_error_code = NULL, last_error_message = NULL`,
+  );
+}
+
+function errorFields(sql: SqlClient, params: PayoutErrorParams): Fragment {
+  return sql`, last_error_code = ${params.errorCode}, last_error_message = ${params.errorMessage}`;
+}
+
+async function transitionPayout(
+  sql: SqlClient,
+  params: Target,
+  to: PayoutStatus,
+  extra: Fragment = sql``,
+): Promise<Payout> {
+  const from = PAYOUT_STATUSES.filter((status) => canTransitionPayout(status, to));
+  return withDatabaseErrors(async () => {
+    const [row] = await sql<Row[]>`
+      UPDATE payouts
+      SET status = ${to}, updated_at = clock_timestamp() ${extra}
+        ${RELEASES_LEASE.has(to) ? sql`, lease_owner = NULL, lease_expires_at = NULL` : sql``}
+      WHERE unique_id = ${params.uniqueId} AND status IN ${sql(from)}
+        ${params.leaseOwner === undefined ? sql`` : sql`AND lease_owner = ${params.leaseOwner}`}
+      RETURNING *`;
+    if (row) return payoutFromRow(row);
+    const [current] = await sql<Row[]>`
+      SELECT status, lease_owner FROM payouts WHERE unique_id = ${params.uniqueId}`;
+    const status = current?.status as PayoutStatus | undefined;
+    const reason = !current ? 'not_found' : canTransitionPayout(status!, to) ? 'lease_lost' : 'not_allowed';
+    throw new HostpayError(
+      'STATUS_TRANSITION_REFUSED',
+      reason === 'not_found'
+        ? `payout ${params.uniqueId} does not exist`
+        : reason === 'lease_lost'
+          ? `payout ${params.uniqueId}: lease no longer held by this delivery, not moved to ${to}`
+          : `payout ${params.uniqueId} cannot change from ${status} to ${to}`,
+      { details: { uniqueId: params.uniqueId, from: status ?? null, to, reason } },
+    );
+  });
+}
