@@ -1,0 +1,10 @@
+/** The local Cloud Tasks endpoint (DESIGN.md §10): start it, point TASKS_EMULATOR_HOST at `endpoint`. */
+export type { QueueSpec } from './queueSettings.js';
+export {
+  type CloudTasksEmulator,
+  type CloudTasksEmulatorOptions,
+  startCloudTasksEmulator,
+  type TaskSnapshot,
+  type WaitOptions,
+} from './startCloudTasksEmulator.js';
+export type { DeliveryAttempt, EmulatorLogEntry } from './taskRecords.js';

@@ -1,0 +1,32 @@
+/** The google.rpc.Status Cloud Tasks records for an attempt, from its HTTP answer. */
+import { status } from '@grpc/grpc-js';
+
+const BY_HTTP_STATUS: Record<number, status> = {
+  400: status.INVALID_ARGUMENT,
+  401: status.UNAUTHENTICATED,
+  403: status.PERMISSION_DENIED,
+  404: status.NOT_FOUND,
+  409: status.ABORTED,
+  429: status.RESOURCE_EXHAUSTED,
+  499: status.CANCELLED,
+  501: status.UNIMPLEMENTED,
+  503: status.UNAVAILABLE,
+  504: status.DEADLINE_EXCEEDED,
+};
+
+export function attemptStatus(
+  httpStatus: number | null,
+  error: string | null,
+): { code: number; message: string } {
+  if (httpStatus === null) {
+    const timedOut = error?.includes('deadline') ?? false;
+    return {
+      code: timedOut ? status.DEADLINE_EXCEEDED : status.UNAVAILABLE,
+      message: error ?? 'no response',
+    };
+  }
+  if (httpStatus >= 200 && httpStatus < 300) return { code: status.OK, message: `HTTP ${httpStatus}` };
+  const code =
+    BY_HTTP_STATUS[httpStatus] ?? (httpStatus >= 500 ? status.INTERNAL : status.FAILED_PRECONDITION);
+  return { code, message: `HTTP ${httpStatus}` };
+}
