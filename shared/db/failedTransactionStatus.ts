@@ -92,7 +92,8 @@ export function updateFailedTransactionStatus(
     >`SELECT status FROM failed_transactions WHERE unique_id = ${params.uniqueId}`;
     if (!current) return null;
     const from = current.status as FailedTransactionStatus;
-    const reason = canTransitionFailedTransaction(from, to) ? 'status_changed' : 'not_allowed';
+    const reason =
+      params.expectedFrom !== undefined && from !== params.expectedFrom ? 'status_changed' : 'not_allowed';
     throw new HostpayError(
       'STATUS_TRANSITION_REFUSED',
       reason === 'not_allowed'
