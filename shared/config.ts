@@ -1,0 +1,11 @@
+/** Configuration: settings, their loader and the Config type (DESIGN.md §8). */
+export { type AssetSetting, type Config, SETTING_FIELDS } from './config/config.js';
+export { type LoadConfigOptions, loadConfig, requireSettings } from './config/loadConfig.js';
+export { CONTEXTS, parseDecimalUnits } from './config/parsers.js';
+export {
+  FUNCTION_NAMES,
+  type FunctionName,
+  SETTINGS,
+  type SettingName,
+  type SettingSpec,
+} from './config/settings.js';

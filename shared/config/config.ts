@@ -1,0 +1,122 @@
+/** The typed configuration every function starts from (DESIGN.md §4 defaults, §8). */
+import type { SettingValues } from './parsers.js';
+import type { FunctionName, SettingName } from './settings.js';
+
+/** A token contract from the `ASSETS` setting (checksummed address). */
+export interface AssetSetting {
+  readonly address: string;
+  readonly decimals: number;
+}
+
+/**
+ * Settings a function does not read are `undefined` unless they have a default; use
+ * `requireSettings` to get them narrowed, with a CONFIG_INVALID naming the missing ones.
+ */
+export interface Config {
+  readonly env: 'production' | 'local';
+  /** The function the configuration was loaded for; undefined when loaded for all of them. */
+  readonly functionName: FunctionName | undefined;
+  readonly databaseUrl: string;
+  readonly rpcUrl: string | undefined;
+  readonly chainId: number | undefined;
+  /** `0x` + 64 lower-case hex digits. */
+  readonly walletPrivateKey: string | undefined;
+  readonly tokenSigningKey: string;
+  readonly tokenSigningKeyPrevious: string | undefined;
+  readonly tokenMaxAgeSeconds: number;
+  readonly tokenMaxFutureSeconds: number;
+  readonly maxAttempts: number;
+  readonly retryDelaySeconds: number;
+  readonly rateLimitRetryDelaySeconds: number;
+  readonly receiptWaitSeconds: number;
+  readonly confirmations: number;
+  readonly confirmationCheckDelaySeconds: number;
+  readonly pendingAlertSeconds: number;
+  readonly leaseSeconds: number;
+  readonly maxFeePerGasWei: bigint;
+  readonly maxPriorityFeePerGasWei: bigint;
+  readonly gasLimitMarginPercent: number;
+  readonly feeBumpPercent: number;
+  /** Lower-case symbol → largest payout as a decimal string (converted by the money module). */
+  readonly paymentCaps: Readonly<Record<string, string>> | undefined;
+  readonly assets: Readonly<Record<string, AssetSetting>> | undefined;
+  readonly lowBalanceThresholdWei: bigint;
+  readonly tasksProject: string;
+  readonly tasksLocation: string;
+  readonly paymentQueue: string | undefined;
+  readonly retryQueue: string | undefined;
+  readonly failureQueue: string | undefined;
+  readonly noticeQueue: string | undefined;
+  readonly tasksEmulatorHost: string | undefined;
+  readonly tasksInvokerServiceAccount: string | undefined;
+  readonly retryPaymentUrl: string | undefined;
+  readonly recordFailureUrl: string | undefined;
+  readonly upstreamCompletedUrl: string | undefined;
+  /** Context → /payment-completed URL overriding `upstreamCompletedUrl` for that context. */
+  readonly upstreamCompletedUrls:
+    | Readonly<Partial<Record<'instant' | 'threshold' | 'batch', string>>>
+    | undefined;
+  readonly upstreamFailedUrl: string | undefined;
+  readonly slackWebhookUrl: string | undefined;
+  readonly maxBodyBytes: number;
+  readonly recoveryCooldownSeconds: number;
+  readonly recoveryMaxAutomatedRetries: number;
+  readonly recoveryBatchSize: number;
+  readonly stuckAfterSeconds: number;
+  /** Every secret value loaded and the parts of it that could leak alone; give these to the logger. */
+  readonly secretValues: readonly string[];
+}
+
+/** The Config field each setting fills. */
+export const SETTING_FIELDS = {
+  HOSTPAY_ENV: 'env',
+  DATABASE_URL: 'databaseUrl',
+  RPC_URL: 'rpcUrl',
+  CHAIN_ID: 'chainId',
+  WALLET_PRIVATE_KEY: 'walletPrivateKey',
+  TOKEN_SIGNING_KEY: 'tokenSigningKey',
+  TOKEN_SIGNING_KEY_PREVIOUS: 'tokenSigningKeyPrevious',
+  TOKEN_MAX_AGE_SECONDS: 'tokenMaxAgeSeconds',
+  TOKEN_MAX_FUTURE_SECONDS: 'tokenMaxFutureSeconds',
+  MAX_ATTEMPTS: 'maxAttempts',
+  RETRY_DELAY_SECONDS: 'retryDelaySeconds',
+  RATE_LIMIT_RETRY_DELAY_SECONDS: 'rateLimitRetryDelaySeconds',
+  RECEIPT_WAIT_SECONDS: 'receiptWaitSeconds',
+  CONFIRMATIONS: 'confirmations',
+  CONFIRMATION_CHECK_DELAY_SECONDS: 'confirmationCheckDelaySeconds',
+  PENDING_ALERT_SECONDS: 'pendingAlertSeconds',
+  LEASE_SECONDS: 'leaseSeconds',
+  MAX_FEE_PER_GAS_GWEI: 'maxFeePerGasWei',
+  MAX_PRIORITY_FEE_PER_GAS_GWEI: 'maxPriorityFeePerGasWei',
+  GAS_LIMIT_MARGIN_PERCENT: 'gasLimitMarginPercent',
+  FEE_BUMP_PERCENT: 'feeBumpPercent',
+  PAYMENT_CAPS: 'paymentCaps',
+  ASSETS: 'assets',
+  LOW_BALANCE_THRESHOLD_ETH: 'lowBalanceThresholdWei',
+  TASKS_PROJECT: 'tasksProject',
+  TASKS_LOCATION: 'tasksLocation',
+  PAYMENT_QUEUE: 'paymentQueue',
+  RETRY_QUEUE: 'retryQueue',
+  FAILURE_QUEUE: 'failureQueue',
+  NOTICE_QUEUE: 'noticeQueue',
+  TASKS_EMULATOR_HOST: 'tasksEmulatorHost',
+  TASKS_INVOKER_SERVICE_ACCOUNT: 'tasksInvokerServiceAccount',
+  RETRY_PAYMENT_URL: 'retryPaymentUrl',
+  RECORD_FAILURE_URL: 'recordFailureUrl',
+  UPSTREAM_COMPLETED_URL: 'upstreamCompletedUrl',
+  UPSTREAM_COMPLETED_URLS: 'upstreamCompletedUrls',
+  UPSTREAM_FAILED_URL: 'upstreamFailedUrl',
+  SLACK_WEBHOOK_URL: 'slackWebhookUrl',
+  MAX_BODY_BYTES: 'maxBodyBytes',
+  RECOVERY_COOLDOWN_SECONDS: 'recoveryCooldownSeconds',
+  RECOVERY_MAX_AUTOMATED_RETRIES: 'recoveryMaxAutomatedRetries',
+  RECOVERY_BATCH_SIZE: 'recoveryBatchSize',
+  STUCK_AFTER_SECONDS: 'stuckAfterSeconds',
+} as const satisfies Record<SettingName, keyof Config>;
+
+// Compile-time proof that each parser's output fits the field it fills.
+type FieldFits = {
+  [K in SettingName]: SettingValues[K] extends Config[(typeof SETTING_FIELDS)[K]] ? true : false;
+};
+type AllFieldsFit = false extends FieldFits[SettingName] ? never : true;
+export const FIELDS_FIT: AllFieldsFit = true;

@@ -1,0 +1,174 @@
+/** Loads and validates every setting once at cold start (DESIGN.md §8, STYLE.md rule 2). */
+import * as v from 'valibot';
+import { HostpayError } from '../errors.js';
+import { createSecretManagerClient, resolveSecrets, type SecretResolver } from '../secrets.js';
+import { type Config, SETTING_FIELDS } from './config.js';
+import { PARSERS, type SettingValues } from './parsers.js';
+import { secretForms } from './secretForms.js';
+import { type FunctionName, SETTINGS, type SettingName, type SettingSpec } from './settings.js';
+
+export interface LoadConfigOptions {
+  /** Reads Secret Manager references; the real client is created when this is absent and one is needed. */
+  readonly secrets?: SecretResolver;
+  /** Require only what this function reads (SETTINGS); all settings are required when absent. */
+  readonly functionName?: FunctionName;
+}
+
+interface Problem {
+  readonly setting: SettingName;
+  readonly text: string;
+}
+
+const SPECS = SETTINGS as readonly (SettingSpec & { env: SettingName })[];
+
+function quote(raw: string): string {
+  return JSON.stringify(raw.length > 60 ? `${raw.slice(0, 60)}...` : raw);
+}
+
+function reads(spec: SettingSpec, functionName: FunctionName | undefined): boolean {
+  return functionName === undefined || spec.functions.includes(functionName);
+}
+
+type Parsed<K extends SettingName> = { ok: true; value: SettingValues[K] } | { ok: false; text: string };
+
+function parseSetting<K extends SettingName>(spec: SettingSpec & { env: K }, raw: string): Parsed<K> {
+  const result = v.safeParse(PARSERS[spec.env] as unknown as v.GenericSchema<string, SettingValues[K]>, raw);
+  if (result.success) return { ok: true, value: result.output };
+  const issue = result.issues[0];
+  const path = v.getDotPath(issue);
+  // Secret values are never quoted, not even in part; others are, to make a typo obvious.
+  const got = spec.secret ? ' (value not shown)' : `, got ${path ? JSON.stringify(issue.input) : quote(raw)}`;
+  return { ok: false, text: `${path ? `${path}: ` : ''}${issue.message}${got}` };
+}
+
+function crossChecks(values: Partial<SettingValues>, env: 'production' | 'local'): Problem[] {
+  const problems: Problem[] = [];
+  if (values.TASKS_EMULATOR_HOST !== undefined && env !== 'local') {
+    problems.push({ setting: 'TASKS_EMULATOR_HOST', text: 'only allowed when HOSTPAY_ENV=local' });
+  }
+  const { MAX_FEE_PER_GAS_GWEI: maxFee, MAX_PRIORITY_FEE_PER_GAS_GWEI: priorityFee } = values;
+  if (maxFee !== undefined && priorityFee !== undefined && priorityFee > maxFee) {
+    problems.push({ setting: 'MAX_PRIORITY_FEE_PER_GAS_GWEI', text: 'must not exceed MAX_FEE_PER_GAS_GWEI' });
+  }
+  const { LEASE_SECONDS: lease, RECEIPT_WAIT_SECONDS: wait } = values;
+  if (lease !== undefined && wait !== undefined && lease <= wait) {
+    problems.push({
+      setting: 'LEASE_SECONDS',
+      text: `must be longer than RECEIPT_WAIT_SECONDS (${wait}) so a live attempt keeps its lease, got ${lease}`,
+    });
+  }
+  if (env === 'production') {
+    // Tasks carry an OIDC token to these targets; plain http would expose it.
+    for (const name of [
+      'RETRY_PAYMENT_URL',
+      'RECORD_FAILURE_URL',
+      'UPSTREAM_COMPLETED_URL',
+      'UPSTREAM_FAILED_URL',
+    ] as const) {
+      const target = values[name];
+      if (target?.startsWith('http:'))
+        problems.push({ setting: name, text: 'expected an https URL in production' });
+    }
+    for (const [context, target] of Object.entries(values.UPSTREAM_COMPLETED_URLS ?? {})) {
+      if (target?.startsWith('http:')) {
+        problems.push({
+          setting: 'UPSTREAM_COMPLETED_URLS',
+          text: `${context}: expected an https URL in production`,
+        });
+      }
+    }
+  }
+  return problems;
+}
+
+function configError(problems: readonly Problem[]): HostpayError {
+  const order = (setting: SettingName) => SPECS.findIndex((spec) => spec.env === setting);
+  const lines = [...problems]
+    .sort((a, b) => order(a.setting) - order(b.setting))
+    .map((p) => `${p.setting}: ${p.text}`);
+  return new HostpayError('CONFIG_INVALID', `Invalid configuration:\n${lines.join('\n')}`, {
+    details: { problems: lines, settings: [...new Set(problems.map((p) => p.setting))] },
+  });
+}
+
+/**
+ * Reads every setting from `env` (DESIGN.md §8): secrets through Secret Manager references or as
+ * mounted, numbers strictly, fee caps exactly into wei. Settings with no default are required when
+ * `functionName` reads them (all when it is absent); a secret the function does not read is not
+ * resolved. Every problem is reported at once, one line per setting, as CONFIG_INVALID; a secret
+ * value never appears in it.
+ */
+export async function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  options: LoadConfigOptions = {},
+): Promise<Config> {
+  const { functionName } = options;
+  const problems: Problem[] = [];
+  const secretNames = SPECS.filter((spec) => spec.secret && reads(spec, functionName)).map(
+    (spec) => spec.env,
+  );
+  const resolved = await resolveSecrets(env, options.secrets ?? createSecretManagerClient, secretNames);
+  for (const { setting, problem } of resolved.problems)
+    problems.push({ setting: setting as SettingName, text: problem });
+  const unresolved = new Set(resolved.problems.map((p) => p.setting));
+
+  const rawEnv = env.HOSTPAY_ENV === '' ? undefined : env.HOSTPAY_ENV;
+  // An unreadable HOSTPAY_ENV is reported below; the checks assume the stricter production.
+  const mode = rawEnv === 'local' ? 'local' : 'production';
+  const values: Partial<Record<SettingName, unknown>> = {};
+  for (const spec of SPECS) {
+    if (unresolved.has(spec.env)) continue;
+    if (spec.secret && !reads(spec, functionName)) continue;
+    const given = spec.secret ? resolved.values[spec.env] : env[spec.env];
+    const raw = given === undefined || given === '' ? spec.default : given;
+    if (raw === undefined) {
+      const needed =
+        spec.required && reads(spec, functionName) && (!spec.productionOnly || mode === 'production');
+      if (needed) problems.push({ setting: spec.env, text: missingText(spec, functionName) });
+      continue;
+    }
+    const parsed = parseSetting(spec, raw);
+    if (parsed.ok) values[spec.env] = parsed.value;
+    else problems.push({ setting: spec.env, text: parsed.text });
+  }
+  const typed = values as Partial<SettingValues>;
+  problems.push(...crossChecks(typed, mode));
+  if (problems.length > 0) throw configError(problems);
+  return buildConfig(typed, functionName);
+}
+
+function missingText(spec: SettingSpec, functionName: FunctionName | undefined): string {
+  if (spec.productionOnly) return 'required when HOSTPAY_ENV=production, not set';
+  return functionName ? `required by ${functionName}, not set` : 'required, not set';
+}
+
+function buildConfig(values: Partial<SettingValues>, functionName: FunctionName | undefined): Config {
+  const fields: Record<string, unknown> = { functionName };
+  const secrets = new Set<string>();
+  for (const spec of SPECS) {
+    const value = values[spec.env];
+    fields[SETTING_FIELDS[spec.env]] = value;
+    if (spec.secret && typeof value === 'string') for (const form of secretForms(value)) secrets.add(form);
+  }
+  fields.secretValues = Object.freeze([...secrets]);
+  return Object.freeze(fields) as unknown as Config;
+}
+
+/**
+ * Narrows `config` to one whose `keys` are set, or throws CONFIG_INVALID naming each missing
+ * setting: for code paths that need a setting their function may not have been given.
+ */
+export function requireSettings<K extends keyof Config>(
+  config: Config,
+  keys: readonly K[],
+): Config & { readonly [P in K]-?: NonNullable<Config[P]> } {
+  const missing = keys.filter((key) => config[key] === undefined);
+  if (missing.length > 0) {
+    const settingOf = (key: keyof Config) =>
+      (Object.keys(SETTING_FIELDS) as SettingName[]).find((name) => SETTING_FIELDS[name] === key) ?? key;
+    throw configError(
+      missing.map((key) => ({ setting: settingOf(key) as SettingName, text: 'required here, not set' })),
+    );
+  }
+  return config as Config & { readonly [P in K]-?: NonNullable<Config[P]> };
+}
