@@ -119,4 +119,4 @@ type FieldFits = {
   [K in SettingName]: SettingValues[K] extends Config[(typeof SETTING_FIELDS)[K]] ? true : false;
 };
 type AllFieldsFit = false extends FieldFits[SettingName] ? never : true;
-export const FIELDS_FIT: AllFieldsFit = true;
+true satisfies AllFieldsFit;

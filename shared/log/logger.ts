@@ -51,6 +51,8 @@ function writeStdout(line: string): void {
  * A logger writing one JSON object per line (DESIGN.md §9): `severity`, `message`, `event_type`,
  * `time`, then the fields. Every string, error message and cause is redacted (registered secrets,
  * private-key-shaped hex, PEM blocks, keyed URLs) before the line exists; bigints become strings.
+ * Hash rule: a value that is exactly `0x` + 64 hex under a key ending in `hash`/`hashes` (tx_hash,
+ * blockHash) is kept; 64-hex anywhere else, free text included, is redacted as a possible key.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const redactor = createRedactor(options.secrets);
