@@ -1,0 +1,86 @@
+/** The shape every function shares: cold-start wiring, `/health`, trace-aware logging, errors to HTTP. */
+import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
+import type { Config, FunctionName } from '../config.js';
+import { coerceError, HostpayError } from '../errors.js';
+import { RequestError } from '../http/requestError.js';
+import { createLogger, type Logger, traceFromHeaders } from '../log.js';
+import { checkHealth, type HealthProbe } from './health.js';
+
+/** What every function's dependencies carry. */
+export interface BaseDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+}
+
+/** A handler's answer: the HTTP status and a JSON body. */
+export interface HttpAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export interface HttpFunctionOptions<D extends BaseDeps> {
+  name: FunctionName;
+  /** Builds the dependencies once per instance (STYLE.md rule 2); retried on the next request if it fails. */
+  createDeps: () => Promise<D>;
+  health: (deps: D) => Record<string, HealthProbe>;
+  handle: (deps: D, req: Request, logger: Logger) => Promise<HttpAnswer>;
+  /** Where lines go before the configuration (and so the redaction list) is known. */
+  fallbackLogger?: Logger;
+}
+
+/**
+ * Wraps a handler as a Functions Framework HTTP function. A request refused as bad input answers its own
+ * status; anything else unexpected answers 500 with only an error code, so the queue redelivers and the
+ * ledger makes the redelivery safe (DESIGN.md §4 step 6).
+ */
+export function createHttpFunction<D extends BaseDeps>(options: HttpFunctionOptions<D>): HttpFunction {
+  const fallback = options.fallbackLogger ?? createLogger({ base: { function: options.name } });
+  let deps: Promise<D> | undefined;
+  const getDeps = (): Promise<D> => {
+    deps ??= options.createDeps().catch((error: unknown) => {
+      deps = undefined;
+      throw error;
+    });
+    return deps;
+  };
+
+  return async (req: Request, res: Response) => {
+    let loaded: D;
+    try {
+      loaded = await getDeps();
+    } catch (error) {
+      const code = error instanceof HostpayError ? error.code : 'WEB3_INITIALIZATION_FAILED';
+      fallback.critical('startup_failed', `${options.name} could not start`, { error_code: code, error });
+      res.status(500).json({ error: code });
+      return;
+    }
+    if (req.method === 'GET' && req.path === '/health') {
+      const report = await checkHealth(options.health(loaded));
+      res.status(report.status === 'ok' ? 200 : 503).json(report);
+      return;
+    }
+    const logger = loaded.logger.child({
+      function: options.name,
+      ...traceFromHeaders(req.headers, loaded.config.tasksProject),
+    });
+    try {
+      const answer = await options.handle(loaded, req, logger);
+      res.status(answer.status).json(answer.body);
+    } catch (caught) {
+      if (caught instanceof RequestError) {
+        logger.warn('request_rejected', caught.message, { reason: caught.reason, status: caught.status });
+        res.status(caught.status).json({ error: caught.reason, message: caught.message });
+        return;
+      }
+      const error = coerceError(caught);
+      const code = error instanceof HostpayError ? error.code : 'UNKNOWN_ERROR';
+      logger.error('request_failed', `${options.name} failed; the queue will redeliver`, {
+        error_code: code,
+        error,
+      });
+      res
+        .status(error instanceof HostpayError && error.category === 'infrastructure' ? 503 : 500)
+        .json({ error: code });
+    }
+  };
+}
