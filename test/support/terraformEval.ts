@@ -9,7 +9,6 @@ import { getExpressionAst } from '@cdktf/hcl2json';
 import { BUILTINS } from './terraformBuiltins.js';
 import type { TerraformBlock, TerraformModule } from './terraformLoad.js';
 import {
-  containsUnknown,
   describe,
   interpolationText,
   isRecord,
@@ -44,12 +43,12 @@ const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', '"': '"', '
 export function decodeStringLiteral(raw: string): string {
   return raw.replace(
     /\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)|\$\$\{|%%\{/g,
-    (match, escape: string | undefined) => {
+    (match, sequence: string | undefined) => {
       if (match === '$${') return '${';
       if (match === '%%{') return '%{';
-      if (escape === undefined) return match;
-      if (escape.length > 1) return String.fromCodePoint(Number.parseInt(escape.slice(1), 16));
-      return ESCAPES[escape] ?? match;
+      if (sequence === undefined) return match;
+      if (sequence.length > 1) return String.fromCodePoint(Number.parseInt(sequence.slice(1), 16));
+      return ESCAPES[sequence] ?? match;
     },
   );
 }
