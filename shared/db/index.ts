@@ -2,6 +2,7 @@
 export * from './allocateNonce.js';
 export * from './claimPayout.js';
 export type { SqlClient } from './client.js';
+export * from './createSqlClient.js';
 export * from './failedTransactionRow.js';
 export * from './failedTransactionStatus.js';
 export * from './getPayout.js';
