@@ -1,11 +1,16 @@
 /** Applies and rolls back the `sql/migrations` files with dbmate (DESIGN §7), for tests and the local stack. */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveBinary } from 'dbmate';
 
-/** The repository's migrations, found from this source file (tests and `npm start` run the TypeScript). */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../sql/migrations/', import.meta.url));
+/** The repository's migrations, found from this file whether it runs as source or from `dist/`. */
+export const MIGRATIONS_DIR =
+  ['../../sql/migrations/', '../../../sql/migrations/']
+    .map((relative) => fileURLToPath(new URL(relative, import.meta.url)))
+    .find((dir) => existsSync(dir)) ?? path.resolve('sql/migrations');
 
 export interface MigrateOptions {
   migrationsDir?: string;
