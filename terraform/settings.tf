@@ -39,7 +39,7 @@ locals {
     RPC_URL                          = local.chain_functions
     SLACK_WEBHOOK_URL                = ["recordFailure"]
     STUCK_AFTER_SECONDS              = ["recoverPayments", "adminApi"]
-    TASKS_EMULATOR_HOST              = []
+    TASKS_EMULATOR_HOST              = local.function_names
     TASKS_INVOKER_SERVICE_ACCOUNT    = local.function_names
     TASKS_LOCATION                   = local.function_names
     TASKS_PROJECT                    = local.function_names

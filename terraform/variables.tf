@@ -167,9 +167,9 @@ variable "setting_overrides" {
   validation {
     condition = alltrue([
       for name in keys(var.setting_overrides) :
-      contains(keys(local.setting_functions), name) && !contains(keys(local.secrets), name) && !contains(keys(local.derived_settings), name)
+      contains(keys(local.setting_functions), name) && !contains(keys(local.secrets), name) && !contains(keys(local.derived_settings), name) && name != "TASKS_EMULATOR_HOST"
     ])
-    error_message = "setting_overrides keys must be non-secret settings of shared/config/settings.ts that Terraform does not derive itself."
+    error_message = "setting_overrides keys must be non-secret settings of shared/config/settings.ts that Terraform does not derive itself (TASKS_EMULATOR_HOST is for local runs only)."
   }
 }
 

@@ -123,12 +123,10 @@ export class Evaluator {
   async template(text: string, scope: Scope): Promise<Value> {
     const parts = splitTemplate(text);
     if (parts.length === 1 && 'expression' in parts[0]!) return this.expression(parts[0].expression, scope);
-    return this.concat(
-      await Promise.all(
-        parts.map((p) => ('literal' in p ? p.literal : this.expression(p.expression, scope))),
-      ),
-      text,
-    );
+    const values: Value[] = [];
+    for (const p of parts)
+      values.push('literal' in p ? p.literal : await this.expression(p.expression, scope));
+    return this.concat(values, text);
   }
 
   private concat(values: Value[], text: string): Value {
@@ -155,10 +153,11 @@ export class Evaluator {
   async local(name: string): Promise<Value> {
     const found = this.module.locals.get(name);
     if (!found) throw new TerraformEvalError(`local.${name} is not declared`);
+    const key = `local.${name}`;
+    // Evaluation is strictly sequential, so `resolving` is the chain being evaluated right now.
+    if (this.resolving.has(key)) throw new TerraformEvalError(`${key} refers to itself`);
     let value = this.locals.get(name);
     if (!value) {
-      const key = `local.${name}`;
-      if (this.resolving.has(key)) throw new TerraformEvalError(`${key} refers to itself`);
       this.resolving.add(key);
       value = this.raw(found.value).finally(() => this.resolving.delete(key));
       this.locals.set(name, value);
@@ -188,7 +187,11 @@ export class Evaluator {
     const name = type.meta?.name;
     const args = type.children ?? [];
     if ((name === 'map' || name === 'list' || name === 'set') && args[0]) {
-      if (Array.isArray(value)) return Promise.all(value.map((v) => this.fillDefaults(args[0]!, v)));
+      if (Array.isArray(value)) {
+        const out: Value[] = [];
+        for (const v of value) out.push(await this.fillDefaults(args[0], v));
+        return out;
+      }
       if (isRecord(value)) {
         const out: { [key: string]: Value } = {};
         for (const [k, v] of Object.entries(value)) out[k] = await this.fillDefaults(args[0], v);
