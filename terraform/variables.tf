@@ -33,6 +33,10 @@ variable "alert_slack_auth_token" {
   type        = string
   default     = null
   sensitive   = true
+  validation {
+    condition     = var.alert_slack_auth_token == null || can(regex("^xox[a-z]-", var.alert_slack_auth_token))
+    error_message = "alert_slack_auth_token must be a Slack OAuth token (xoxb-... or xoxp-...)."
+  }
 }
 
 variable "alert_slack_channels" {
@@ -53,6 +57,10 @@ variable "bundle_dir" {
   description = "Directory with the deployable build: dist/, package.json and package-lock.json (see docs/deploy.md). Null means .deploy/bundle at the repository root."
   type        = string
   default     = null
+  validation {
+    condition     = var.bundle_dir == null || trimspace(coalesce(var.bundle_dir, " ")) != ""
+    error_message = "bundle_dir must be a directory path, or null for .deploy/bundle."
+  }
 }
 
 variable "chain_id" {
@@ -88,6 +96,10 @@ variable "labels" {
   description = "Labels added to every labelled resource."
   type        = map(string)
   default     = {}
+  validation {
+    condition     = alltrue([for k, v in var.labels : can(regex("^[a-z][a-z0-9_-]{0,62}$", k)) && can(regex("^[a-z0-9_-]{0,63}$", v))])
+    error_message = "Label keys and values are lower-case letters, digits, _ and - (keys start with a letter, 63 characters at most)."
+  }
 }
 
 variable "max_instances" {

@@ -238,7 +238,7 @@ export function checkSchema(module: TerraformModule, schemas: ProviderSchemas): 
 
 /**
  * Conventions (STYLE.md rule 10): every provider a resource uses is pinned in required_providers with
- * its source and a version; variables have a description and a type; outputs have a description.
+ * its source and a version; variables have a description, a type and a validation; outputs have a description.
  */
 export function checkConventions(module: TerraformModule, schemas: ProviderSchemas): Finding[] {
   const findings: Finding[] = [];
@@ -282,7 +282,7 @@ export function checkConventions(module: TerraformModule, schemas: ProviderSchem
     }
   }
   for (const block of module.variables.values()) {
-    for (const key of ['description', 'type']) {
+    for (const key of ['description', 'type', 'validation']) {
       if (block.body[key] === undefined) {
         findings.push({
           check: 'conventions',

@@ -101,6 +101,7 @@ describe('terraform checks on fixtures', () => {
       message:
         /entry point "retryPaymnt" is not exported by functions\/index\.ts .*\(did you mean retryPayment\?\)/,
     },
+    { fixture: 'unpinned-provider', check: 'conventions', message: /provider google has no version pin/ },
     { fixture: 'public-invoker', check: 'access', message: /grants a role to allUsers/ },
     { fixture: 'project-wide-invoker', check: 'access', message: /grants roles\/run\.invoker project-wide/ },
     {
