@@ -1,0 +1,137 @@
+/** The tasks an attempt hands on: retries, confirmation checks, failures and upstream notices (DESIGN.md §2, §4.5, §6). */
+import { requireSettings } from '../config.js';
+import type { Payout } from '../db/index.js';
+import { enqueueTask } from '../tasks/enqueueTask.js';
+import { taskName } from '../tasks/taskName.js';
+import type { QueueDeps } from './attemptDeps.js';
+import {
+  encodeCompletedToken,
+  encodeFailedToken,
+  encodeRequestToken,
+  type FailedFields,
+  type PaymentRequest,
+} from './tokens.js';
+
+// Cloud Tasks allows 15 s to 30 min; the lease bounds the longest attempt, so the deadline covers it.
+function dispatchDeadline(deps: QueueDeps): number {
+  return Math.min(1800, Math.max(15, deps.config.leaseSeconds + 30));
+}
+
+/** One attempt cycle: an operator retry starts a new one with a new `first_attempt_at`, so its names are new. */
+function cycleKey(request: PaymentRequest): string {
+  return `${request.unique_id}@${request.first_attempt_at}`;
+}
+
+function enqueue(
+  deps: QueueDeps,
+  queue: string,
+  url: string,
+  name: string,
+  body: Record<string, unknown>,
+  delaySeconds = 0,
+) {
+  const config = deps.config;
+  return enqueueTask(deps.tasks, {
+    project: config.tasksProject,
+    location: config.tasksLocation,
+    queue,
+    url,
+    body,
+    name,
+    delaySeconds,
+    dispatchDeadlineSeconds: dispatchDeadline(deps),
+    oidcServiceAccountEmail: config.tasksInvokerServiceAccount,
+    now: deps.now,
+  });
+}
+
+/** Schedules attempt `request.attempt_count + 1` after `delaySeconds`, carrying the last error code. */
+export function scheduleRetry(
+  deps: QueueDeps,
+  request: PaymentRequest,
+  params: { errorCode: string; delaySeconds: number },
+) {
+  const config = requireSettings(deps.config, ['retryQueue', 'retryPaymentUrl']);
+  const next: PaymentRequest = {
+    ...request,
+    attempt_count: request.attempt_count + 1,
+    last_error_code: params.errorCode,
+  };
+  const token = encodeRequestToken(config, next, deps.now());
+  const name = taskName('retry', cycleKey(request), next.attempt_count);
+  return enqueue(deps, config.retryQueue, config.retryPaymentUrl, name, { token }, params.delaySeconds);
+}
+
+/**
+ * Schedules a confirmation check of a broadcast transaction: the same attempt again, so it does not use one
+ * up. `round` tells successive checks apart (the task name must change for each).
+ */
+export function scheduleCheck(deps: QueueDeps, request: PaymentRequest, params: { round: number }) {
+  const config = requireSettings(deps.config, ['retryQueue', 'retryPaymentUrl']);
+  const token = encodeRequestToken(
+    config,
+    { ...request, last_error_code: 'CONFIRMATION_TIMEOUT' },
+    deps.now(),
+  );
+  const name = taskName('check', cycleKey(request), params.round);
+  const delay = config.confirmationCheckDelaySeconds;
+  return enqueue(deps, config.retryQueue, config.retryPaymentUrl, name, { token }, delay);
+}
+
+/** The failure of one payout as recordFailure and the upstream learn it. */
+export interface FinalFailure {
+  errorCode: string;
+  errorMessage: string;
+}
+
+/**
+ * Hands a final failure to recordFailure: the signed request it concerns (which may be expired) and the
+ * signed failure, so recordFailure trusts nothing unsigned.
+ */
+export function enqueueFailure(
+  deps: QueueDeps,
+  params: { request: PaymentRequest; requestToken: string; failure: FinalFailure },
+) {
+  const config = requireSettings(deps.config, ['failureQueue', 'recordFailureUrl']);
+  const failure = encodeFailedToken(config, failedFields(params.request, params.failure), deps.now());
+  const name = taskName('failure', cycleKey(params.request), 0);
+  return enqueue(deps, config.failureQueue, config.recordFailureUrl, name, {
+    request: params.requestToken,
+    failure,
+  });
+}
+
+/** The payment-failed layout's fields for a request and its final error. */
+export function failedFields(request: PaymentRequest, failure: FinalFailure): FailedFields {
+  return {
+    unique_id: request.unique_id,
+    cn_api_id: request.cn_api_id,
+    error_code: failure.errorCode,
+    error_message: failure.errorMessage,
+    attempt_count: request.attempt_count,
+    context: request.context,
+  };
+}
+
+/** Tells the upstream a payout is confirmed: payment-completed token to `/payment-completed` (DESIGN.md §6). */
+export function enqueueCompletedNotice(deps: QueueDeps, payout: Payout) {
+  const config = requireSettings(deps.config, ['noticeQueue']);
+  const context = payout.context as 'instant' | 'threshold' | 'batch';
+  const url =
+    config.upstreamCompletedUrls?.[context] ??
+    requireSettings(config, ['upstreamCompletedUrl']).upstreamCompletedUrl;
+  const token = encodeCompletedToken(config, payout, deps.now());
+  return enqueue(deps, config.noticeQueue, url, taskName('notice-completed', payout.uniqueId, 0), { token });
+}
+
+/** Tells the upstream a payout failed for good, when its URL is configured (DESIGN.md §6). */
+export async function enqueueFailedNotice(
+  deps: QueueDeps,
+  params: { request: PaymentRequest; failure: FinalFailure },
+) {
+  const config = requireSettings(deps.config, ['noticeQueue']);
+  if (config.upstreamFailedUrl === undefined) return { created: false, taskName: null };
+  const token = encodeFailedToken(config, failedFields(params.request, params.failure), deps.now());
+  const name = taskName('notice-failed', cycleKey(params.request), 0);
+  return enqueue(deps, config.noticeQueue, config.upstreamFailedUrl, name, { token });
+}

@@ -1,0 +1,92 @@
+/** The one place a cold start is wired (STYLE.md rule 2): configuration, then every client, once. */
+import { IncomingWebhook } from '@slack/webhook';
+import { buildAssetTable } from '../assets.js';
+import type { RecordFailureDeps } from '../attempt/recordFailure.js';
+import type { AttemptDeps } from '../attempt/runAttempt.js';
+import { createChainClient } from '../chain/index.js';
+import { type FunctionName, loadConfig, requireSettings } from '../config.js';
+import { createSqlClient, pingDatabase } from '../db/createSqlClient.js';
+import { createLogger, type Logger } from '../log.js';
+import type { SecretResolver } from '../secrets.js';
+import { createTasksClient } from '../tasks/createTasksClient.js';
+import type { HealthProbe } from './health.js';
+
+export interface CreateDepsOptions {
+  env?: Readonly<Record<string, string | undefined>>;
+  secrets?: SecretResolver;
+  /** Where log lines go; stdout by default. */
+  write?: (line: string) => void;
+  now?: () => number;
+}
+
+function base(
+  name: FunctionName,
+  config: Awaited<ReturnType<typeof loadConfig>>,
+  options: CreateDepsOptions,
+) {
+  const logger: Logger = createLogger({
+    secrets: config.secretValues,
+    base: { function: name },
+    ...(options.write ? { write: options.write } : {}),
+  });
+  const sql = createSqlClient(config.databaseUrl, { max: 5 });
+  const tasks = createTasksClient(config.tasksEmulatorHost ? { emulatorHost: config.tasksEmulatorHost } : {});
+  return { config, logger, sql, tasks, now: options.now ?? Date.now };
+}
+
+async function configFor(name: FunctionName, options: CreateDepsOptions) {
+  return loadConfig(options.env ?? process.env, {
+    functionName: name,
+    ...(options.secrets ? { secrets: options.secrets } : {}),
+  });
+}
+
+/** Dependencies of executePayment and retryPayment (and the chain-touching admin paths). */
+export async function createAttemptDeps(
+  name: FunctionName,
+  options: CreateDepsOptions = {},
+): Promise<AttemptDeps> {
+  const loaded = await configFor(name, options);
+  const config = requireSettings(loaded, ['rpcUrl', 'chainId', 'walletPrivateKey']);
+  const chain = createChainClient({
+    rpcUrl: config.rpcUrl,
+    chainId: config.chainId,
+    privateKey: config.walletPrivateKey,
+  });
+  return { ...base(name, config, options), chain, assets: buildAssetTable(config.chainId, config.assets) };
+}
+
+/** Dependencies of recordFailure. */
+export async function createRecordFailureDeps(options: CreateDepsOptions = {}): Promise<RecordFailureDeps> {
+  const config = await configFor('recordFailure', options);
+  const slack = config.slackWebhookUrl
+    ? new IncomingWebhook(config.slackWebhookUrl, { timeout: 5000 })
+    : undefined;
+  return { ...base('recordFailure', config, options), slack };
+}
+
+/** The components a function's `/health` reports: database, queue, chain where it has one, configuration. */
+export function healthProbes(deps: {
+  sql: AttemptDeps['sql'];
+  tasks: AttemptDeps['tasks'];
+  config: AttemptDeps['config'];
+  chain?: AttemptDeps['chain'];
+}): Record<string, HealthProbe> {
+  const probes: Record<string, HealthProbe> = {
+    configuration: async () => true,
+    database: () => pingDatabase(deps.sql as Parameters<typeof pingDatabase>[0]),
+    queue: () =>
+      deps.tasks.getQueue(
+        {
+          name: deps.tasks.queuePath(
+            deps.config.tasksProject,
+            deps.config.tasksLocation,
+            deps.config.retryQueue ?? deps.config.failureQueue ?? deps.config.noticeQueue ?? 'unset',
+          ),
+        },
+        { timeout: 3000 },
+      ),
+  };
+  if (deps.chain) probes.chain = () => deps.chain!.provider.getBlockNumber();
+  return probes;
+}
