@@ -1,15 +1,10 @@
-/** retryPayment: later attempts and confirmation checks, from the retry queue (DESIGN.md §2, §4). */
-import { runAttempt } from '../shared/attempt/runAttempt.js';
-import { readTokenBody } from '../shared/http/readTokenBody.js';
-import { createAttemptDeps, healthProbes } from '../shared/runtime/createDeps.js';
-import { createHttpFunction } from '../shared/runtime/httpFunction.js';
+/** retryPayment: later attempts, confirmation checks and operator retries, from the retry queue (DESIGN.md §2, §4). */
 
-export const retryPayment = createHttpFunction({
-  name: 'retryPayment',
-  createDeps: () => createAttemptDeps('retryPayment'),
-  health: healthProbes,
-  handle: async (deps, req, logger) => {
-    const { token } = readTokenBody(req, deps.config.maxBodyBytes);
-    return { status: 200, body: { ...(await runAttempt(deps, { token, logger })) } };
-  },
-});
+import { createAttemptFunction } from '../shared/runtime/attemptFunction.js';
+import type { CreateDepsOptions } from '../shared/runtime/createDeps.js';
+
+/** The function with its inputs given (tests pass a literal environment); the deployed one reads process.env. */
+export const createRetryPayment = (options: CreateDepsOptions = {}) =>
+  createAttemptFunction('retryPayment', options);
+
+export const retryPayment = createRetryPayment();

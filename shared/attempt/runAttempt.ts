@@ -1,6 +1,7 @@
 /** One delivery of a payout task: the attempt of DESIGN.md §4 as a state machine over the ledger. */
 import { randomUUID } from 'node:crypto';
 import { resolveAsset } from '../assets.js';
+import { validateRecipient } from '../chain/recipient.js';
 import { classifyError } from '../classifier.js';
 import {
   claimPayout,
@@ -22,7 +23,6 @@ import type { Logger } from '../log.js';
 import { redact } from '../log.js';
 import { decimalFromDouble, toBaseUnits } from '../money.js';
 import type { LedgerDeps } from './attemptDeps.js';
-import { validateRecipient } from './recipient.js';
 import { enqueueCompletedNotice, enqueueFailure, scheduleCheck, scheduleRetry } from './schedule.js';
 import { type PaymentRequest, readRequestToken } from './tokens.js';
 import { type TransferDeps, transferPayout } from './transfer.js';

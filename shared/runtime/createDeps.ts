@@ -11,6 +11,11 @@ import type { SecretResolver } from '../secrets.js';
 import { createTasksClient } from '../tasks/createTasksClient.js';
 import type { HealthProbe } from './health.js';
 
+/** Dependencies that own clients to close. */
+export interface Closable {
+  close(): Promise<void>;
+}
+
 export interface CreateDepsOptions {
   env?: Readonly<Record<string, string | undefined>>;
   secrets?: SecretResolver;
@@ -31,7 +36,10 @@ function base(
   });
   const sql = createSqlClient(config.databaseUrl, { max: 5 });
   const tasks = createTasksClient(config.tasksEmulatorHost ? { emulatorHost: config.tasksEmulatorHost } : {});
-  return { config, logger, sql, tasks, now: options.now ?? Date.now };
+  const close = async () => {
+    await Promise.allSettled([sql.end({ timeout: 5 }), tasks.close()]);
+  };
+  return { config, logger, sql, tasks, now: options.now ?? Date.now, close };
 }
 
 async function configFor(name: FunctionName, options: CreateDepsOptions) {
@@ -45,7 +53,7 @@ async function configFor(name: FunctionName, options: CreateDepsOptions) {
 export async function createAttemptDeps(
   name: FunctionName,
   options: CreateDepsOptions = {},
-): Promise<AttemptDeps> {
+): Promise<AttemptDeps & Closable> {
   const loaded = await configFor(name, options);
   const config = requireSettings(loaded, ['rpcUrl', 'chainId', 'walletPrivateKey']);
   const chain = createChainClient({
@@ -53,11 +61,18 @@ export async function createAttemptDeps(
     chainId: config.chainId,
     privateKey: config.walletPrivateKey,
   });
-  return { ...base(name, config, options), chain, assets: buildAssetTable(config.chainId, config.assets) };
+  const common = base(name, config, options);
+  const close = async () => {
+    chain.provider.destroy();
+    await common.close();
+  };
+  return { ...common, chain, assets: buildAssetTable(config.chainId, config.assets), close };
 }
 
 /** Dependencies of recordFailure. */
-export async function createRecordFailureDeps(options: CreateDepsOptions = {}): Promise<RecordFailureDeps> {
+export async function createRecordFailureDeps(
+  options: CreateDepsOptions = {},
+): Promise<RecordFailureDeps & Closable> {
   const config = await configFor('recordFailure', options);
   const slack = config.slackWebhookUrl
     ? new IncomingWebhook(config.slackWebhookUrl, { timeout: 5000 })

@@ -10,7 +10,12 @@ import { checkHealth, type HealthProbe } from './health.js';
 export interface BaseDeps {
   readonly config: Config;
   readonly logger: Logger;
+  /** Closes the clients (database pool, gRPC channel, provider); tests and the local stack call it. */
+  readonly close: () => Promise<void>;
 }
+
+/** A Functions Framework handler that can also close what its cold start opened. */
+export type ClosableHttpFunction = HttpFunction & { close(): Promise<void> };
 
 /** A handler's answer: the HTTP status and a JSON body. */
 export interface HttpAnswer {
@@ -33,7 +38,9 @@ export interface HttpFunctionOptions<D extends BaseDeps> {
  * status; anything else unexpected answers 500 with only an error code, so the queue redelivers and the
  * ledger makes the redelivery safe (DESIGN.md §4 step 6).
  */
-export function createHttpFunction<D extends BaseDeps>(options: HttpFunctionOptions<D>): HttpFunction {
+export function createHttpFunction<D extends BaseDeps>(
+  options: HttpFunctionOptions<D>,
+): ClosableHttpFunction {
   const fallback = options.fallbackLogger ?? createLogger({ base: { function: options.name } });
   let deps: Promise<D> | undefined;
   const getDeps = (): Promise<D> => {
@@ -44,7 +51,7 @@ export function createHttpFunction<D extends BaseDeps>(options: HttpFunctionOpti
     return deps;
   };
 
-  return async (req: Request, res: Response) => {
+  const handler = async (req: Request, res: Response) => {
     let loaded: D;
     try {
       loaded = await getDeps();
@@ -83,4 +90,10 @@ export function createHttpFunction<D extends BaseDeps>(options: HttpFunctionOpti
         .json({ error: code });
     }
   };
+  const close = async () => {
+    const pending = deps;
+    deps = undefined;
+    if (pending) await (await pending.catch(() => undefined))?.close();
+  };
+  return Object.assign(handler, { close });
 }
