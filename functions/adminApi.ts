@@ -1,0 +1,112 @@
+/** adminApi: operators list, show, retry and change the status of failed payouts (DESIGN.md §2, §7). */
+import type { Request } from '@google-cloud/functions-framework';
+import { RequestError } from '../shared/http/requestError.js';
+import type { Logger } from '../shared/log.js';
+import { RetryBodySchema, readAdminBody, StatusBodySchema } from '../shared/recovery/adminBody.js';
+import { listFailures, parseListQuery } from '../shared/recovery/listFailures.js';
+import { operatorIdentity } from '../shared/recovery/operatorIdentity.js';
+import { Refusal } from '../shared/recovery/refusal.js';
+import { retryFailure } from '../shared/recovery/retryFailure.js';
+import { showFailure } from '../shared/recovery/showFailure.js';
+import { failureJson, payoutJson, transactionJson } from '../shared/recovery/toJson.js';
+import { updateFailureStatus } from '../shared/recovery/updateFailureStatus.js';
+import { type AdminDeps, createRecoveryDeps, recoveryHealth } from '../shared/runtime/adminDeps.js';
+import type { CreateDepsOptions } from '../shared/runtime/createDeps.js';
+import { createHttpFunction, type HttpAnswer } from '../shared/runtime/httpFunction.js';
+
+const ROUTE = /^\/failed-transactions(?:\/([^/]+)(?:\/(retry|status))?)?\/?$/;
+
+/** Answers one admin request; refusals carry their facts (both statuses of a refused transition). */
+export async function handleAdminRequest(deps: AdminDeps, req: Request, logger: Logger): Promise<HttpAnswer> {
+  const actor = operatorIdentity(deps.config, req.headers);
+  const match = ROUTE.exec(req.path);
+  if (match === null) throw new RequestError(404, 'not_found', `no route ${req.method} ${req.path}`);
+  const uniqueId = match[1] === undefined ? undefined : decodeURIComponent(match[1]);
+  const action = match[2];
+  const route = `${req.method} ${action ?? (uniqueId === undefined ? 'list' : 'show')}`;
+  try {
+    switch (route) {
+      case 'GET list': {
+        const page = await listFailures(deps.sql, parseListQuery(req.query as Record<string, unknown>));
+        return { status: 200, body: { items: page.items.map(failureJson), total: page.total } };
+      }
+      case 'GET show': {
+        const view = await showFailure(deps.sql, { uniqueId: uniqueId!, reconcileAs: actor });
+        return {
+          status: 200,
+          body: {
+            failure: failureJson(view.failure),
+            payout: view.payout && payoutJson(view.payout),
+            transactions: view.transactions.map(transactionJson),
+          },
+        };
+      }
+      case 'POST retry': {
+        const body = readAdminBody(req, RetryBodySchema, deps.config.maxBodyBytes);
+        const result = await retryFailure(deps, {
+          uniqueId: uniqueId!,
+          actor,
+          ...(body.force === undefined ? {} : { force: body.force }),
+          ...(body.notes === undefined ? {} : { notes: body.notes }),
+        });
+        logger.notice('admin_retry_requested', `retry of ${uniqueId} requested by ${actor}`, {
+          unique_id: uniqueId,
+          operator: actor,
+          force: body.force === true,
+          error_code: result.failure.errorCode,
+          task: result.taskName,
+        });
+        return {
+          status: 202,
+          body: {
+            failure: failureJson(result.failure),
+            task: result.taskName,
+            first_attempt_at: result.firstAttemptAt,
+          },
+        };
+      }
+      case 'PUT status': {
+        const body = readAdminBody(req, StatusBodySchema, deps.config.maxBodyBytes);
+        const result = await updateFailureStatus(deps, {
+          uniqueId: uniqueId!,
+          status: body.status,
+          actor,
+          ...(body.admin_notes === undefined ? {} : { notes: body.admin_notes }),
+          ...(body.recovery_tx_hash === undefined ? {} : { recoveryTxHash: body.recovery_tx_hash }),
+        });
+        logger.notice(
+          'admin_status_changed',
+          `${uniqueId}: ${result.previousStatus} -> ${body.status} by ${actor}`,
+          {
+            unique_id: uniqueId,
+            operator: actor,
+            from: result.previousStatus,
+            to: body.status,
+          },
+        );
+        return { status: 200, body: { failure: failureJson(result.failure) } };
+      }
+      default:
+        throw new RequestError(405, 'method_not_allowed', `${req.method} is not allowed on ${req.path}`);
+    }
+  } catch (error) {
+    if (!(error instanceof Refusal)) throw error;
+    logger.warn('admin_request_refused', error.message, {
+      unique_id: uniqueId,
+      operator: actor,
+      reason: error.reason,
+    });
+    return { status: error.status, body: { error: error.reason, message: error.message, ...error.details } };
+  }
+}
+
+/** The function with its inputs given (tests pass a literal environment); the deployed one reads process.env. */
+export const createAdminApi = (options: CreateDepsOptions = {}) =>
+  createHttpFunction({
+    name: 'adminApi',
+    createDeps: () => createRecoveryDeps('adminApi', options),
+    health: recoveryHealth,
+    handle: handleAdminRequest,
+  });
+
+export const adminApi = createAdminApi();

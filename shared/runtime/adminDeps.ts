@@ -1,0 +1,47 @@
+/** Cold-start wiring of adminApi and recoverPayments (STYLE.md rule 2): configuration, database, queue. */
+import { type FunctionName, loadConfig } from '../config.js';
+import { createSqlClient, pingDatabase } from '../db/createSqlClient.js';
+import { createLogger } from '../log.js';
+import type { RecoveryDeps } from '../recovery/recoveryDeps.js';
+import { createTasksClient } from '../tasks/createTasksClient.js';
+import type { CreateDepsOptions } from './createDeps.js';
+import type { HealthProbe } from './health.js';
+import type { BaseDeps } from './httpFunction.js';
+
+export type AdminDeps = RecoveryDeps & BaseDeps;
+
+/** Dependencies of the recovery functions; the chain client is not opened here (see the report on issue 6). */
+export async function createRecoveryDeps(
+  name: Extract<FunctionName, 'adminApi' | 'recoverPayments'>,
+  options: CreateDepsOptions = {},
+): Promise<AdminDeps> {
+  const config = await loadConfig(options.env ?? process.env, {
+    functionName: name,
+    ...(options.secrets ? { secrets: options.secrets } : {}),
+  });
+  const logger = createLogger({
+    secrets: config.secretValues,
+    base: { function: name },
+    ...(options.write ? { write: options.write } : {}),
+  });
+  const sql = createSqlClient(config.databaseUrl, { max: 3 });
+  const tasks = createTasksClient(config.tasksEmulatorHost ? { emulatorHost: config.tasksEmulatorHost } : {});
+  const close = async () => {
+    await Promise.allSettled([sql.end({ timeout: 5 }), tasks.close()]);
+  };
+  return { config, logger, sql, tasks, now: options.now ?? Date.now, close };
+}
+
+/** `/health` of the recovery functions: configuration, database and the retry queue they feed. */
+export function recoveryHealth(deps: AdminDeps): Record<string, HealthProbe> {
+  const { config, tasks } = deps;
+  return {
+    configuration: async () => true,
+    database: () => pingDatabase(deps.sql as Parameters<typeof pingDatabase>[0]),
+    queue: () =>
+      tasks.getQueue(
+        { name: tasks.queuePath(config.tasksProject, config.tasksLocation, config.retryQueue ?? 'unset') },
+        { timeout: 3000 },
+      ),
+  };
+}
