@@ -1,0 +1,15 @@
+/** The chain side of a payout (DESIGN.md §3, §4, §10): small functions taking a `ChainClient` first. */
+export * from './balances.js';
+export * from './broadcast.js';
+export * from './client.js';
+export * from './erc20.js';
+export * from './fees.js';
+export * from './gas.js';
+export * from './nonce.js';
+export * from './preflight.js';
+export * from './receipt.js';
+export * from './recipient.js';
+export * from './replace.js';
+export * from './sign.js';
+export * from './transfer.js';
+export * from './transferLog.js';
