@@ -60,7 +60,7 @@ export function isRetryableCode(code: string): boolean {
  * status and the ledger are put back and the QUEUE_UNAVAILABLE error propagates.
  */
 export async function retryFailure(
-  deps: RecoveryDeps,
+  deps: Pick<RecoveryDeps, 'sql' | 'tasks' | 'config' | 'now'>,
   params: RetryFailureParams,
 ): Promise<RetryFailureResult> {
   const config = requireSettings(deps.config, ['retryQueue', 'retryPaymentUrl']);
@@ -148,7 +148,7 @@ function refuseUnsafePayout(payout: Payout, transactions: PayoutTransaction[]): 
 
 /** The status change, with a refused transition as a 409 naming both statuses. */
 export async function moveStatus(
-  deps: RecoveryDeps,
+  deps: Pick<RecoveryDeps, 'sql'>,
   params: Parameters<typeof updateFailedTransactionStatus>[1],
 ): Promise<FailedTransaction> {
   try {
@@ -166,7 +166,7 @@ export async function moveStatus(
 
 /** Undoes a retry whose task could not be created, so the failure is not left scheduled with no task. */
 async function putBack(
-  deps: RecoveryDeps,
+  deps: Pick<RecoveryDeps, 'sql' | 'now'>,
   params: { failure: FailedTransaction; payout: Payout | null; from: FailedTransactionStatus },
 ): Promise<void> {
   const back = params.from === 'failed_retryable' ? 'failed_retryable' : 'failed_pending_review';

@@ -36,6 +36,9 @@ export interface UpdateFailureStatusParams {
   recoveryTxHash?: string;
 }
 
+/** The database and clock; the chain canceller when a chain client is available. */
+export type StatusDeps = Pick<RecoveryDeps, 'sql' | 'now'> & { cancelOnChain?: CancelOnChain };
+
 const MAYBE_MINED = new Set(['signed', 'sent', 'dropped']);
 
 /**
@@ -45,7 +48,7 @@ const MAYBE_MINED = new Set(['signed', 'sent', 'dropped']);
  * chain client is given. `recovered` takes the ledger's confirmed hash, or the one given.
  */
 export async function updateFailureStatus(
-  deps: RecoveryDeps & { cancelOnChain?: CancelOnChain },
+  deps: StatusDeps,
   params: UpdateFailureStatusParams,
 ): Promise<{ failure: FailedTransaction; previousStatus: FailedTransactionStatus; payout: Payout | null }> {
   const failure = await getFailedTransaction(deps.sql, { uniqueId: params.uniqueId });
@@ -90,10 +93,7 @@ export async function updateFailureStatus(
   return { failure: moved, previousStatus: from, payout };
 }
 
-async function cancelPayout(
-  deps: RecoveryDeps & { cancelOnChain?: CancelOnChain },
-  payout: Payout,
-): Promise<{ payout: Payout; note?: string }> {
+async function cancelPayout(deps: StatusDeps, payout: Payout): Promise<{ payout: Payout; note?: string }> {
   const id = payout.uniqueId;
   if (payout.status === 'cancelled') return { payout };
   if (payout.status === 'confirmed') {

@@ -1,0 +1,146 @@
+/** `hostpay failed list|show|retry|cancel|status`: the operator CLI over the admin API or the database (DESIGN.md §11). */
+import { parseArgs } from 'node:util';
+import { apiBackend, databaseBackend, type FailedBackend } from './failedBackends.js';
+import { renderFailure, renderList } from './failedFormat.js';
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export const FAILED_USAGE = `usage: hostpay failed <command> [options]
+  list   [--status s[,s]] [--error-code C] [--context c] [--since t] [--until t] [--limit n] [--offset n]
+  show   <unique_id>
+  retry  <unique_id> [--force] [--notes text]
+  cancel <unique_id> [--notes text]
+  status <unique_id> <status> [--notes text] [--tx-hash 0x..]
+target: --api URL (or HOSTPAY_ADMIN_URL) with --token (or HOSTPAY_ADMIN_TOKEN, an ID token),
+        or --database-url URL (or DATABASE_URL; retry then also reads the recoverPayments settings)
+common: --json (machine output) --operator name (local only; default $USER)`;
+
+const OPTIONS = {
+  api: { type: 'string' },
+  'database-url': { type: 'string' },
+  token: { type: 'string' },
+  operator: { type: 'string' },
+  json: { type: 'boolean' },
+  status: { type: 'string' },
+  'error-code': { type: 'string' },
+  context: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  limit: { type: 'string' },
+  offset: { type: 'string' },
+  force: { type: 'boolean' },
+  notes: { type: 'string' },
+  'tx-hash': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * Runs one `failed` subcommand (`argv` without `hostpay failed`) and returns the exit code: 0 done,
+ * 1 refused or failed (the API's reason is printed), 2 usage.
+ */
+export async function runFailedCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    io.err(`${(error as Error).message}\n${FAILED_USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, uniqueId, extra] = positionals;
+  if (values.help || command === undefined) {
+    io.out(FAILED_USAGE);
+    return values.help ? 0 : 2;
+  }
+  const needsId = command !== 'list';
+  if (needsId && uniqueId === undefined) {
+    io.err(`${command} needs a unique_id\n${FAILED_USAGE}`);
+    return 2;
+  }
+  const backend = chooseBackend(values, io);
+  if (backend === null) return 2;
+  try {
+    const answer = await dispatch(backend, command, uniqueId ?? '', extra, values);
+    if (answer === null) {
+      io.err(`unknown command ${command}\n${FAILED_USAGE}`);
+      return 2;
+    }
+    if (answer.status >= 400) {
+      io.err(
+        values.json
+          ? JSON.stringify(answer.body)
+          : `refused (${answer.status} ${answer.body.error}): ${answer.body.message}`,
+      );
+      return 1;
+    }
+    if (values.json) io.out(JSON.stringify(answer.body, null, 2));
+    else if (command === 'list') io.out(renderList(answer.body));
+    else io.out(renderFailure(answer.body));
+    return 0;
+  } catch (error) {
+    io.err(`failed: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    await backend.close();
+  }
+}
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+function chooseBackend(values: Values, io: CliIo): FailedBackend | null {
+  const operator = values.operator ?? io.env.USER ?? 'cli';
+  const api = values.api ?? io.env.HOSTPAY_ADMIN_URL;
+  const databaseUrl = values['database-url'];
+  if (api && databaseUrl) {
+    io.err('give --api or --database-url, not both');
+    return null;
+  }
+  if (databaseUrl ?? (!api && io.env.DATABASE_URL)) {
+    return databaseBackend({ databaseUrl: (databaseUrl ?? io.env.DATABASE_URL)!, operator, env: io.env });
+  }
+  if (!api) {
+    io.err(`no target: give --api URL or --database-url URL\n${FAILED_USAGE}`);
+    return null;
+  }
+  const token = values.token ?? io.env.HOSTPAY_ADMIN_TOKEN;
+  return apiBackend({ baseUrl: api, operator, ...(token ? { token } : {}) });
+}
+
+function dispatch(
+  backend: FailedBackend,
+  command: string,
+  uniqueId: string,
+  extra: string | undefined,
+  values: Values,
+) {
+  const notes = values.notes === undefined ? {} : { notes: values.notes };
+  const adminNotes = values.notes === undefined ? {} : { admin_notes: values.notes };
+  switch (command) {
+    case 'list': {
+      const query: Record<string, string> = {};
+      for (const key of ['status', 'error-code', 'context', 'since', 'until', 'limit', 'offset'] as const) {
+        const value = values[key];
+        if (value !== undefined) query[key.replace('-', '_')] = value;
+      }
+      return backend.list(query);
+    }
+    case 'show':
+      return backend.show(uniqueId);
+    case 'retry':
+      return backend.retry(uniqueId, { ...(values.force ? { force: true } : {}), ...notes });
+    case 'cancel':
+      return backend.setStatus(uniqueId, { status: 'failed_cancelled', ...adminNotes });
+    case 'status':
+      return backend.setStatus(uniqueId, {
+        status: extra ?? '',
+        ...adminNotes,
+        ...(values['tx-hash'] === undefined ? {} : { recovery_tx_hash: values['tx-hash'] }),
+      });
+    default:
+      return Promise.resolve(null);
+  }
+}
