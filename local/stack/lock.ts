@@ -4,6 +4,8 @@ import path from 'node:path';
 
 export interface StackLock {
   file: string;
+  /** PID of the dead owner of a stale lock this one replaced, for cleaning up after it. */
+  takenOverFrom: number | null;
   /** Removes the lock if this process still owns it. */
   release(): Promise<void>;
 }
@@ -39,12 +41,14 @@ export async function acquireStackLock(dir: string, pid = process.pid): Promise<
   // The PID is written first and linked into place, so the lock never exists without its owner.
   const candidate = `${file}.${pid}`;
   await writeFile(candidate, `${pid}\n`, { mode: 0o600 });
+  let takenOverFrom: number | null = null;
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         await link(candidate, file);
         return {
           file,
+          takenOverFrom,
           async release() {
             if ((await readOwner(file)) === pid) await rm(file, { force: true });
           },
@@ -57,6 +61,7 @@ export async function acquireStackLock(dir: string, pid = process.pid): Promise<
       // Stale: its owner is gone. Removed only if still the same stale owner, so a lock another starter
       // has just taken is left alone; `link` then lets only one of us win.
       if ((await readOwner(file)) === owner) await rm(file, { force: true });
+      takenOverFrom = owner;
     }
   } finally {
     await rm(candidate, { force: true });

@@ -25,7 +25,8 @@ export function stackFilePath(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(localDir(env), 'stack.json');
 }
 
-/** The built functions module the Functions Framework serves. */
-export function functionsSource(): string {
-  return path.join(repoRoot(), 'dist', 'functions', 'index.js');
+/** The built functions module the Functions Framework serves; `HOSTPAY_FUNCTIONS_SOURCE` serves another build. */
+export function functionsSource(env: NodeJS.ProcessEnv = process.env): string {
+  const given = env.HOSTPAY_FUNCTIONS_SOURCE;
+  return given ? path.resolve(given) : path.join(repoRoot(), 'dist', 'functions', 'index.js');
 }
