@@ -74,11 +74,12 @@ locals {
   }
 
   # Plain environment of each function; secrets are mounted separately (secrets.tf, functions.tf).
+  # NODE_ENV=production: a body the framework cannot parse gets Express's bare 400, not a stack trace.
   function_env = {
-    for fn in local.function_names : fn => {
+    for fn in local.function_names : fn => merge({ NODE_ENV = "production" }, {
       for name, value in merge(var.setting_overrides, local.derived_settings) :
       name => value
       if value != null && contains(lookup(local.setting_functions, name, []), fn)
-    }
+    })
   }
 }

@@ -214,6 +214,9 @@ export function checkEntryPoints(
  * Each function gets every setting it requires (plain or secret), secrets only through
  * secret_environment_variables, no name that is not a setting, and nothing it does not read.
  */
+/** Variables for the runtime itself, not hostpay settings: NODE_ENV keeps Express's error pages bare. */
+const PLATFORM_ENV = new Set(['NODE_ENV']);
+
 export function checkSettings(
   functions: readonly DeployedFunction[],
   settings: readonly SettingRule[],
@@ -227,6 +230,7 @@ export function checkSettings(
     const production = f.env.HOSTPAY_ENV === undefined || f.env.HOSTPAY_ENV !== 'local';
     for (const [name, value] of Object.entries(f.env)) {
       const setting = byName.get(name);
+      if (PLATFORM_ENV.has(name)) continue;
       if (!setting) {
         report(`environment variable ${name} is not a hostpay setting${suggest(name, byName.keys())}`);
       } else if (setting.secret) {
