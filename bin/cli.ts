@@ -1,0 +1,64 @@
+/**
+ * The `hostpay` command line (DESIGN.md §11): one file per subcommand under `bin/commands/`, registered
+ * in COMMANDS. Every subcommand reads the running local stack from `.local/stack.json`.
+ */
+import { coerceError } from '../shared/errors.js';
+import { type CliIo, type Command, EXIT, UsageError } from './command.js';
+import { payCommand } from './commands/pay.js';
+import { FAILED_USAGE, runFailedCommand } from './failed.js';
+
+/** Every subcommand; a new one is a file under `bin/commands/` and a line here. */
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  pay: payCommand,
+  failed: {
+    summary: 'list, show, retry, cancel or set the status of failed transactions',
+    usage: FAILED_USAGE,
+    run: runFailedCommand,
+  },
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  return [
+    'usage: hostpay <command> [options]',
+    '',
+    'commands:',
+    ...Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`),
+    '',
+    'hostpay <command> --help shows its options. The local stack must be running (npm start).',
+  ].join('\n');
+}
+
+/** Runs one command line (without `node` and the script) and returns its exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(`${help()}\n`);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    io.err(`hostpay: unknown command "${name}"\n\n${help()}\n`);
+    return EXIT.usage;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    io.out(`${command.usage}\n`);
+    return EXIT.ok;
+  }
+  try {
+    return await command.run(args, io);
+  } catch (error) {
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      io.err(`hostpay ${name}: ${coerceError(error).message}\n\n${command.usage}\n`);
+      return EXIT.usage;
+    }
+    io.err(`hostpay ${name}: ${coerceError(error).message}\n`);
+    return EXIT.failed;
+  }
+}
+
+/** `util.parseArgs` reports unknown or malformed options as TypeErrors with these codes. */
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+}
