@@ -86,6 +86,8 @@ export function functionEnvironment(
   return {
     ...env,
     ...settings,
+    // As deployed (terraform/settings.tf): a body the framework cannot parse gets a bare 400.
+    NODE_ENV: 'production',
     // Google clients would otherwise probe the metadata server (DESIGN.md §10).
     METADATA_SERVER_DETECTION: 'none',
   };
