@@ -1,19 +1,22 @@
-/** Byte layout primitives of the upstream token format (vectors README "Common rules"). */
+/** Byte layout primitives of the upstream token format (DESIGN.md §6, vectors README "Common rules"). */
 import { HostpayError } from '../errors.js';
 
-const MAX_STRING_BYTES = 255;
+/** Longest string a u8 length prefix can announce. */
+export const MAX_STRING_BYTES = 255;
 
 function malformed(message: string): HostpayError {
   return new HostpayError('TOKEN_MALFORMED', message);
 }
 
-/** Appends fields in the upstream's order: u8-length strings, big-endian numbers. */
+/** Appends fields in the upstream's order: u8-length strings, big-endian numbers. Bad input is a RangeError. */
 export class TokenWriter {
   private readonly parts: Buffer[] = [];
 
   str(value: string): this {
     const bytes = Buffer.from(value, 'utf8');
-    if (bytes.length > MAX_STRING_BYTES) throw new RangeError(`string of ${bytes.length} bytes exceeds 255`);
+    if (bytes.length > MAX_STRING_BYTES) {
+      throw new RangeError(`string of ${bytes.length} bytes exceeds ${MAX_STRING_BYTES}`);
+    }
     this.parts.push(Buffer.from([bytes.length]), bytes);
     return this;
   }
@@ -26,6 +29,8 @@ export class TokenWriter {
   }
 
   u32(value: number): this {
+    // Buffer range-checks but silently truncates fractions.
+    if (!Number.isInteger(value)) throw new RangeError(`u32 value ${value} is not an integer`);
     const b = Buffer.alloc(4);
     b.writeUInt32BE(value);
     this.parts.push(b);
@@ -44,9 +49,13 @@ export class TokenWriter {
   }
 }
 
-/** Reads fields in order; every overrun is a TOKEN_MALFORMED error naming what was cut short. */
+/**
+ * Reads fields in order; an overrun is a TOKEN_MALFORMED error naming the field. Text that is not UTF-8 is
+ * only reported by `checkText`, so the signature is judged before the contents.
+ */
 export class TokenReader {
   private offset = 0;
+  private badText: string | null = null;
 
   constructor(private readonly buffer: Buffer) {}
 
@@ -69,8 +78,8 @@ export class TokenReader {
     const length = this.take(1, what)[0]!;
     const bytes = this.take(length, what);
     const text = bytes.toString('utf8');
-    // A replacement character that was not in the bytes means invalid UTF-8.
-    if (!Buffer.from(text, 'utf8').equals(bytes)) throw malformed(`${what} is not valid UTF-8`);
+    // Decoding replaces invalid sequences, so a lossless round trip is the validity test.
+    if (this.badText === null && !Buffer.from(text, 'utf8').equals(bytes)) this.badText = what;
     return text;
   }
 
@@ -84,6 +93,11 @@ export class TokenReader {
 
   u64(what: string): bigint {
     return this.take(8, what).readBigUInt64BE();
+  }
+
+  /** Throws TOKEN_MALFORMED naming the first string field that was not valid UTF-8. */
+  checkText(): void {
+    if (this.badText !== null) throw malformed(`${this.badText} is not valid UTF-8`);
   }
 }
 

@@ -1,26 +1,31 @@
 /** Payment completed (hostpay → HostPay1 `/payment-completed`), vectors `hp3_to_hp1_response_vector`. */
 import * as v from 'valibot';
-import { HostpayError } from '../errors.js';
 import { TokenReader, TokenWriter } from './binary.js';
-import { checkSignature, type Freshness, isFresh, type SigningKeys, seal, unwrap } from './signing.js';
+import { type DecodeOptions, seal, unwrap } from './signing.js';
+import { verifyFields } from './verifyFields.js';
 
+/** The fields as HostPay1 decodes them; `gas_used` and `block_number` are u64 read as safe integers. */
 export const PaymentCompletedSchema = v.object({
-  unique_id: v.pipe(v.string(), v.minLength(1)),
+  unique_id: v.pipe(v.string(), v.minLength(1, 'unique_id is empty')),
   cn_api_id: v.string(),
   tx_hash: v.pipe(v.string(), v.regex(/^0x[0-9a-fA-F]{64}$/, 'tx_hash is not 0x + 64 hex')),
   tx_status: v.string(),
-  gas_used: v.number(),
-  block_number: v.number(),
-  timestamp: v.number(),
+  gas_used: v.pipe(v.number(), v.safeInteger()),
+  block_number: v.pipe(v.number(), v.safeInteger()),
+  timestamp: v.pipe(v.number(), v.integer()),
 });
 
 export type PaymentCompleted = v.InferOutput<typeof PaymentCompletedSchema>;
 
+/** What the encoder takes: the timestamp comes from `now`; chain numbers may be bigint. */
+export type PaymentCompletedInput = Omit<PaymentCompleted, 'timestamp' | 'gas_used' | 'block_number'> & {
+  gas_used: bigint | number;
+  block_number: bigint | number;
+};
+
+/** Writes the payment-completed token HostPay1 decodes (DESIGN.md §6). */
 export function encodePaymentCompleted(
-  fields: Omit<PaymentCompleted, 'timestamp' | 'gas_used' | 'block_number'> & {
-    gas_used: bigint | number;
-    block_number: bigint | number;
-  },
+  fields: PaymentCompletedInput,
   options: { key: string; now: number },
 ): string {
   const payload = new TokenWriter()
@@ -35,11 +40,8 @@ export function encodePaymentCompleted(
   return seal(payload, options.key);
 }
 
-/** Reads a payment-completed token as HostPay1 does (used by tests and the local upstream). */
-export function decodePaymentCompleted(
-  token: string,
-  options: { keys: SigningKeys; freshness: Freshness | null },
-): PaymentCompleted {
+/** Reads a payment-completed token as HostPay1 does (tests and the local upstream recorder). */
+export function decodePaymentCompleted(token: string, options: DecodeOptions): PaymentCompleted {
   const raw = unwrap(token);
   const r = new TokenReader(raw);
   const fields = {
@@ -51,12 +53,5 @@ export function decodePaymentCompleted(
     block_number: Number(r.u64('block_number')),
     timestamp: r.u32('timestamp'),
   };
-  checkSignature(raw, r.position, options.keys);
-  const parsed = v.safeParse(PaymentCompletedSchema, fields);
-  if (!parsed.success)
-    throw new HostpayError('TOKEN_MALFORMED', `token fields invalid: ${parsed.issues[0].message}`);
-  if (options.freshness !== null && !isFresh(fields.timestamp, options.freshness)) {
-    throw new HostpayError('TOKEN_EXPIRED', 'token timestamp is outside the freshness window');
-  }
-  return parsed.output;
+  return verifyFields('payment_completed', raw, r, fields, PaymentCompletedSchema, options);
 }

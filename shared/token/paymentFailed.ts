@@ -1,19 +1,26 @@
 /** hostpay's payment-failed layout (→ recordFailure and HostPay1 `/payment-failed`), DESIGN.md §6. */
 import * as v from 'valibot';
-import { HostpayError } from '../errors.js';
-import { TokenReader, TokenWriter, truncateUtf8 } from './binary.js';
-import { checkSignature, type Freshness, isFresh, type SigningKeys, seal, unwrap } from './signing.js';
+import { MAX_STRING_BYTES, TokenReader, TokenWriter, truncateUtf8 } from './binary.js';
+import { type DecodeOptions, SIGNATURE_BYTES, seal, unwrap } from './signing.js';
+import { verifyFields } from './verifyFields.js';
 
-export const ERROR_MESSAGE_BYTES = 255;
+export const ERROR_MESSAGE_BYTES = MAX_STRING_BYTES;
+
+/**
+ * The smallest well-formed payment-failed token (five empty strings, two u32, signature). This layout is
+ * hostpay's own, so it takes its own floor rather than the upstream's 52 bytes: a failure with short fields
+ * must still be recorded.
+ */
+export const MIN_PAYMENT_FAILED_BYTES = 5 + 4 + 4 + SIGNATURE_BYTES;
 
 export const PaymentFailedSchema = v.object({
-  unique_id: v.pipe(v.string(), v.minLength(1)),
+  unique_id: v.pipe(v.string(), v.minLength(1, 'unique_id is empty')),
   cn_api_id: v.string(),
-  error_code: v.pipe(v.string(), v.minLength(1)),
+  error_code: v.pipe(v.string(), v.minLength(1, 'error_code is empty')),
   error_message: v.string(),
   attempt_count: v.pipe(v.number(), v.integer()),
   context: v.string(),
-  timestamp: v.number(),
+  timestamp: v.pipe(v.number(), v.integer()),
 });
 
 export type PaymentFailed = v.InferOutput<typeof PaymentFailedSchema>;
@@ -32,14 +39,12 @@ export function encodePaymentFailed(
     .str(fields.context)
     .u32(options.now)
     .bytes();
-  return seal(payload, options.key);
+  return seal(payload, options.key, MIN_PAYMENT_FAILED_BYTES);
 }
 
-export function decodePaymentFailed(
-  token: string,
-  options: { keys: SigningKeys; freshness: Freshness | null },
-): PaymentFailed {
-  const raw = unwrap(token);
+/** Reads and verifies a payment-failed token; same errors and order as `decodePaymentRequest`. */
+export function decodePaymentFailed(token: string, options: DecodeOptions): PaymentFailed {
+  const raw = unwrap(token, MIN_PAYMENT_FAILED_BYTES);
   const r = new TokenReader(raw);
   const fields = {
     unique_id: r.str('unique_id'),
@@ -50,12 +55,5 @@ export function decodePaymentFailed(
     context: r.str('context'),
     timestamp: r.u32('timestamp'),
   };
-  checkSignature(raw, r.position, options.keys);
-  const parsed = v.safeParse(PaymentFailedSchema, fields);
-  if (!parsed.success)
-    throw new HostpayError('TOKEN_MALFORMED', `token fields invalid: ${parsed.issues[0].message}`);
-  if (options.freshness !== null && !isFresh(fields.timestamp, options.freshness)) {
-    throw new HostpayError('TOKEN_EXPIRED', 'token timestamp is outside the freshness window');
-  }
-  return parsed.output;
+  return verifyFields('payment_failed', raw, r, fields, PaymentFailedSchema, options);
 }

@@ -1,28 +1,24 @@
-/** The payment request (HostPay1 → hostpay) and hostpay's retry token: one layout (vectors README). */
+/** The payment request (HostPay1 → hostpay) and hostpay's retry token: one layout (DESIGN.md §6). */
 import * as v from 'valibot';
-import { HostpayError } from '../errors.js';
 import { TokenReader, TokenWriter } from './binary.js';
-import {
-  checkSignature,
-  type Freshness,
-  isFresh,
-  SIGNATURE_BYTES,
-  type SigningKeys,
-  seal,
-  unwrap,
-} from './signing.js';
+import { type DecodeOptions, SIGNATURE_BYTES, seal, unwrap } from './signing.js';
+import { TokenExpiredError, verifyFields } from './verifyFields.js';
 
 export const CONTEXTS = ['instant', 'threshold', 'batch'] as const;
+export type PaymentContext = (typeof CONTEXTS)[number];
 
 const LOWER = /^[^A-Z]*$/;
 
-/** The decoded fields; a legacy token without the retry block reads as attempt 1 with no error. */
+/**
+ * The decoded fields. Address checksum and amount sign or finiteness are not judged here: a signed request
+ * with a bad address or amount is a recorded failure, not a bad token (DESIGN.md §3.2).
+ */
 export const PaymentRequestSchema = v.object({
-  unique_id: v.pipe(v.string(), v.minLength(1, 'unique_id is empty')),
+  unique_id: v.pipe(v.string(), v.minLength(1, 'unique_id is empty'), v.maxLength(255)),
   cn_api_id: v.string(),
   from_currency: v.pipe(v.string(), v.regex(LOWER, 'from_currency is not lower case')),
   from_network: v.pipe(v.string(), v.regex(LOWER, 'from_network is not lower case')),
-  // Any double, NaN included: a signed request with a bad amount is a recorded failure, not a bad token.
+  // v.number() refuses NaN, which must reach the amount check as INVALID_AMOUNT.
   from_amount: v.custom<number>((value) => typeof value === 'number', 'from_amount is not a number'),
   payin_address: v.string(),
   context: v.picklist(CONTEXTS, 'context is not instant, threshold or batch'),
@@ -59,6 +55,10 @@ export interface EncodeOptions {
 // timestamp (4) + signature (16) right after `context` means no retry block.
 const LEGACY_TAIL = 4 + SIGNATURE_BYTES;
 
+/**
+ * Writes a payment request the way the upstream encoder does: currency, network and context lower-cased,
+ * `last_error_code` null as an empty string. Out-of-range fields are a RangeError.
+ */
 export function encodePaymentRequest(input: PaymentRequestInput, options: EncodeOptions): string {
   const w = new TokenWriter()
     .str(input.unique_id)
@@ -87,26 +87,27 @@ export function encodeRetryToken(
   );
 }
 
-export interface DecodeOptions {
-  keys: SigningKeys;
-  /** null skips the freshness check (a failure record of an already verified, possibly old, request). */
-  freshness: Freshness | null;
+/** True for the TOKEN_EXPIRED error of a genuinely signed payment request; `fields` is then the request. */
+export function isExpiredPaymentRequest(error: unknown): error is TokenExpiredError<PaymentRequest> {
+  return error instanceof TokenExpiredError && error.layout === 'payment_request';
 }
 
 /**
- * Reads and verifies a payment request: structure, then signature, then schema, then freshness. Throws
- * TOKEN_MALFORMED, TOKEN_BAD_SIGNATURE, or TOKEN_EXPIRED carrying the verified fields in `details.request`
- * (a genuinely signed request is recorded, not dropped). Messages never contain the key or the token.
+ * Reads and verifies a payment request or retry token: structure, signature, schema, freshness. Throws
+ * TOKEN_MALFORMED, TOKEN_BAD_SIGNATURE, or a TokenExpiredError whose `fields` (also `details.request`) are
+ * the verified request. Messages never contain the key or the token.
  */
 export function decodePaymentRequest(token: string, options: DecodeOptions): PaymentRequest {
   const raw = unwrap(token);
   const r = new TokenReader(raw);
-  const unique_id = r.str('unique_id');
-  const cn_api_id = r.str('cn_api_id');
-  const from_currency = r.str('from_currency');
-  const from_network = r.str('from_network');
-  const from_amount = r.f64('from_amount');
-  const payin_address = r.str('payin_address');
+  const head = {
+    unique_id: r.str('unique_id'),
+    cn_api_id: r.str('cn_api_id'),
+    from_currency: r.str('from_currency'),
+    from_network: r.str('from_network'),
+    from_amount: r.f64('from_amount'),
+    payin_address: r.str('payin_address'),
+  };
   // A token from before `context` existed ends right after the address.
   const context = r.remaining === LEGACY_TAIL ? 'instant' : r.str('context');
   let retry: { attempt_count: number; first_attempt_at: number | null; last_error_code: string | null } = {
@@ -121,27 +122,15 @@ export function decodePaymentRequest(token: string, options: DecodeOptions): Pay
     retry = { attempt_count, first_attempt_at, last_error_code: code === '' ? null : code };
   }
   const timestamp = r.u32('timestamp');
-  checkSignature(raw, r.position, options.keys);
-  const parsed = v.safeParse(PaymentRequestSchema, {
-    unique_id,
-    cn_api_id,
-    from_currency,
-    from_network,
-    from_amount,
-    payin_address,
+  const fields = {
+    ...head,
     context,
     timestamp,
     attempt_count: retry.attempt_count,
     first_attempt_at: retry.first_attempt_at ?? timestamp,
     last_error_code: retry.last_error_code,
-  });
-  if (!parsed.success) {
-    throw new HostpayError('TOKEN_MALFORMED', `token fields invalid: ${parsed.issues[0].message}`);
-  }
-  if (options.freshness !== null && !isFresh(timestamp, options.freshness)) {
-    throw new HostpayError('TOKEN_EXPIRED', 'token timestamp is outside the freshness window', {
-      details: { request: parsed.output },
-    });
-  }
-  return parsed.output;
+  };
+  return verifyFields('payment_request', raw, r, fields, PaymentRequestSchema, options, (request) => ({
+    request,
+  }));
 }
