@@ -10,10 +10,10 @@ import {
 } from '../db/index.js';
 import { type BroadcastOutcome, broadcastRawTransaction } from './broadcast.js';
 import type { ChainClient } from './client.js';
-import { feePolicy, type TransferOutcome, type TransferPayoutParams } from './payoutParams.js';
+import type { TransferOutcome, TransferPayoutParams } from './payoutParams.js';
 import { type MinedReceipt, waitForReceipt } from './receipt.js';
-import { buildCancellation } from './replace.js';
-import { type SignedTransaction, signTransaction } from './sign.js';
+import { parseSignedTransaction, type SignedTransaction, signTransaction } from './sign.js';
+import { NATIVE_TRANSFER_GAS } from './transfer.js';
 import { receiptShowsTransfer } from './transferLog.js';
 
 /**
@@ -74,12 +74,19 @@ async function takeNonceBack(
   params: TransferPayoutParams,
   refused: PayoutTransaction,
 ): Promise<void> {
-  // The refused transaction's fees were priced from the current base fee moments ago.
-  const unsigned = buildCancellation(refused.rawTransaction, {
-    baseFeePerGas: 0n,
-    policy: feePolicy(params),
+  // The node refused the transfer, so there is nothing to outbid: the same fees, which fit under the cap.
+  const transfer = parseSignedTransaction(refused.rawTransaction);
+  const signed = await signTransaction(chain, {
+    type: 2,
+    chainId: transfer.chainId,
+    nonce: transfer.nonce,
+    to: chain.address,
+    value: 0n,
+    data: '0x',
+    gasLimit: NATIVE_TRANSFER_GAS,
+    maxFeePerGas: transfer.maxFeePerGas,
+    maxPriorityFeePerGas: transfer.maxPriorityFeePerGas,
   });
-  const signed = await signTransaction(chain, unsigned);
   const cancel = await storeSigned(chain, sql, { uniqueId: params.payout.uniqueId, signed, kind: 'cancel' });
   await broadcastRawTransaction(chain, cancel.rawTransaction);
   await markTransactionSent(sql, { hash: cancel.hash });
