@@ -2,6 +2,8 @@
  * The whole of hostpay on one machine (DESIGN.md §11): embedded PostgreSQL (migrated), anvil with the test
  * tokens and a funded hot wallet, the local Cloud Tasks endpoint, the upstream recorder, and each function
  * in its own Functions Framework process. `local/start.ts` is its command line; tests start it too.
+ * The hot wallet is a fresh random key per stack, held only in memory and in the functions' environment;
+ * anvil's first dev account deploys the tokens and mints to it, and its ETH is set with anvil_setBalance.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';

@@ -84,7 +84,12 @@ async function main(): Promise<number> {
       await writeStackFile(file, stack.description);
       say(table(stack, file));
       ready = true;
-      say(`ready in ${((performance.now() - started) / 1000).toFixed(1)} s (Ctrl-C stops everything)`);
+      const phases = Object.entries(stack.timings)
+        .map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(1)}`)
+        .join(', ');
+      say(
+        `ready in ${((performance.now() - started) / 1000).toFixed(1)} s (${phases} s); Ctrl-C stops everything`,
+      );
       const signal = await stopSignal;
       say(`${signal}: stopping`);
     }
