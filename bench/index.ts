@@ -1,6 +1,6 @@
 /** `npm run bench`: the cost of the pure core, printed as a table. Targets live here, not in timed tests. */
 import { performance } from 'node:perf_hooks';
-import { makeError } from 'ethers';
+import { FetchRequest, makeError } from 'ethers';
 import { classifyError } from '../shared/classifier.js';
 import { createLogger } from '../shared/log.js';
 import { decimalFromDouble, toBaseUnits } from '../shared/money.js';
@@ -45,6 +45,7 @@ const fields = {
 };
 const token = encodePaymentRequest(fields, { key, now });
 const rateLimited = makeError('rate limited', 'SERVER_ERROR', {
+  request: new FetchRequest('http://127.0.0.1:8545'),
   info: { responseStatus: '429 Too Many Requests' },
 });
 const logger = createLogger({ write: () => undefined, secrets: [key] });

@@ -1,6 +1,7 @@
 /** One delivery of a payout task: the attempt of DESIGN.md §4 as a state machine over the ledger. */
 import { randomUUID } from 'node:crypto';
 import { resolveAsset } from '../assets.js';
+import { mayStillBeMined } from '../chain/index.js';
 import { validateRecipient } from '../chain/recipient.js';
 import { classifyError } from '../classifier.js';
 import {
@@ -15,6 +16,7 @@ import {
   markPayoutSubmitted,
   type Payout,
   type PayoutRequest,
+  type PayoutTransaction,
   releaseLease,
 } from '../db/index.js';
 import { HostpayError } from '../errors.js';
@@ -168,17 +170,6 @@ async function attemptTransfer(
       defaultSeconds: deps.config.retryDelaySeconds,
       rateLimitSeconds: deps.config.rateLimitRetryDelaySeconds,
     });
-    const transactions = await listPayoutTransactions(deps.sql, { uniqueId });
-    const sent = transactions.find((t) => t.status === 'sent' || t.status === 'mined');
-    // A transaction a node accepted may still be mined: never retry or fail over it, only check it again.
-    if (sent)
-      return schedulePending(deps, log, {
-        request,
-        uniqueId,
-        txHash: sent.hash,
-        sentAt: sent.sentAt,
-        error: caught,
-      });
     const message = errorMessage(deps, caught);
     if (c.retryable && request.attempt_count < deps.config.maxAttempts) {
       const delaySeconds = c.retryDelaySeconds ?? deps.config.retryDelaySeconds;
@@ -198,6 +189,20 @@ async function attemptTransfer(
         },
       );
       return { ...base, status: 'retry_scheduled', error_code: c.code, retry_in_seconds: delaySeconds };
+    }
+    // A retry resumes stored transactions first, so it is safe above; a final failure is not while one of
+    // them might still be mined: keep checking it instead (DESIGN.md §3.1).
+    const transactions = await listPayoutTransactions(deps.sql, { uniqueId });
+    const live = transactions.some((t) => t.status === 'mined') || (await stillPossible(deps, transactions));
+    const last = transactions.at(-1);
+    if (live && last) {
+      return schedulePending(deps, log, {
+        request,
+        uniqueId,
+        txHash: last.hash,
+        sentAt: last.sentAt,
+        error: caught,
+      });
     }
     const error =
       caught instanceof HostpayError ? caught : new HostpayError(c.code, message, { cause: caught });
@@ -392,4 +397,13 @@ function preparePayout(deps: AttemptDeps, request: PaymentRequest): PayoutReques
 function errorMessage(deps: AttemptDeps, error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return redact(text, deps.config.secretValues).slice(0, ERROR_MESSAGE_CHARS);
+}
+
+/** Whether a stored transaction may still be mined; a node that cannot answer counts as yes. */
+async function stillPossible(deps: AttemptDeps, transactions: PayoutTransaction[]): Promise<boolean> {
+  try {
+    return await mayStillBeMined(deps.chain, transactions);
+  } catch {
+    return true;
+  }
 }

@@ -58,12 +58,13 @@ function crossChecks(values: Partial<SettingValues>, env: 'production' | 'local'
     });
   }
   if (env === 'production') {
-    // Tasks carry an OIDC token to these targets; plain http would expose it.
+    // Tasks carry an OIDC token to these targets, and the webhook URL is a secret: plain http would expose them.
     for (const name of [
       'RETRY_PAYMENT_URL',
       'RECORD_FAILURE_URL',
       'UPSTREAM_COMPLETED_URL',
       'UPSTREAM_FAILED_URL',
+      'SLACK_WEBHOOK_URL',
     ] as const) {
       const target = values[name];
       if (target?.startsWith('http:'))

@@ -213,7 +213,8 @@ export const PARSERS = {
   UPSTREAM_COMPLETED_URL: httpUrl(),
   UPSTREAM_COMPLETED_URLS: completedUrls,
   UPSTREAM_FAILED_URL: httpUrl(),
-  SLACK_WEBHOOK_URL: url(['https:'], 'expected an https URL'),
+  // http only for a local recorder: the production check below demands https.
+  SLACK_WEBHOOK_URL: url(HTTP, 'expected an http(s) URL'),
   MAX_BODY_BYTES: integer(1024, 1024 * 1024),
   RECOVERY_COOLDOWN_SECONDS: integer(0, 7 * DAY),
   RECOVERY_MAX_AUTOMATED_RETRIES: integer(0, 10),

@@ -490,8 +490,8 @@ describe('config', () => {
       ],
       [
         'SLACK_WEBHOOK_URL',
-        SLACK_URL.replace('https:', 'http:'),
-        /^SLACK_WEBHOOK_URL: expected an https URL \(value not shown\)$/,
+        SLACK_URL.replace('https:', 'ftp:'),
+        /^SLACK_WEBHOOK_URL: expected an http\(s\) URL \(value not shown\)$/,
       ],
     ];
     for (const [name, value, expected] of cases) {
@@ -562,16 +562,18 @@ describe('config', () => {
       assert.deepEqual(lines, ['TASKS_EMULATOR_HOST: only allowed when HOSTPAY_ENV=local']);
     });
 
-    it('refuses plain-http task targets, which would carry an OIDC token in clear', async () => {
+    it('refuses plain-http task targets and webhook, which would carry a token or secret in clear', async () => {
       const lines = await problems(
         productionEnv({
           RETRY_PAYMENT_URL: 'http://retry.example.com/',
           UPSTREAM_COMPLETED_URLS: '{"batch":"http://up.example.com/"}',
+          SLACK_WEBHOOK_URL: SLACK_URL.replace('https:', 'http:'),
         }),
       );
       assert.deepEqual(lines, [
         'RETRY_PAYMENT_URL: expected an https URL in production',
         'UPSTREAM_COMPLETED_URLS: batch: expected an https URL in production',
+        'SLACK_WEBHOOK_URL: expected an https URL in production',
       ]);
     });
 
