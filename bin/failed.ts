@@ -1,5 +1,8 @@
 /** `hostpay failed list|show|retry|cancel|status`: the operator CLI over the admin API or the database (DESIGN.md §11). */
+
 import { parseArgs } from 'node:util';
+import { stackFilePath } from '../local/stack/paths.js';
+import { readStackFile } from '../local/stack/stackFile.js';
 import { apiBackend, databaseBackend, type FailedBackend } from './failedBackends.js';
 import { renderFailure, renderList } from './failedFormat.js';
 
@@ -15,7 +18,7 @@ export const FAILED_USAGE = `usage: hostpay failed <command> [options]
   retry  <unique_id> [--force] [--notes text]
   cancel <unique_id> [--notes text]
   status <unique_id> <status> [--notes text] [--tx-hash 0x..]
-target: --api URL (or HOSTPAY_ADMIN_URL) with --token (or HOSTPAY_ADMIN_TOKEN, an ID token),
+target: the running local stack's adminApi by default; --api URL (or HOSTPAY_ADMIN_URL) with --token (or HOSTPAY_ADMIN_TOKEN, an ID token),
         or --database-url URL (or DATABASE_URL; retry then also reads the recoverPayments settings)
 common: --json (machine output) --operator name (local only; default $USER)`;
 
@@ -61,7 +64,7 @@ export async function runFailedCommand(argv: readonly string[], io: CliIo): Prom
     io.err(`${command} needs a unique_id\n${FAILED_USAGE}`);
     return 2;
   }
-  const backend = chooseBackend(values, io);
+  const backend = chooseBackend(values, io, await runningStackAdminUrl(io));
   if (backend === null) return 2;
   try {
     const answer = await dispatch(backend, command, uniqueId ?? '', extra, values);
@@ -91,19 +94,29 @@ export async function runFailedCommand(argv: readonly string[], io: CliIo): Prom
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
-function chooseBackend(values: Values, io: CliIo): FailedBackend | null {
+/** The adminApi of the local stack when one runs (`.local/stack.json`), the default target. */
+async function runningStackAdminUrl(io: CliIo): Promise<string | undefined> {
+  try {
+    return (await readStackFile(stackFilePath(io.env))).functions.adminApi ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function chooseBackend(values: Values, io: CliIo, stackAdminUrl: string | undefined): FailedBackend | null {
   const operator = values.operator ?? io.env.USER ?? 'cli';
-  const api = values.api ?? io.env.HOSTPAY_ADMIN_URL;
+  const explicitApi = values.api ?? io.env.HOSTPAY_ADMIN_URL;
   const databaseUrl = values['database-url'];
-  if (api && databaseUrl) {
+  if (explicitApi && databaseUrl) {
     io.err('give --api or --database-url, not both');
     return null;
   }
-  if (databaseUrl ?? (!api && io.env.DATABASE_URL)) {
+  if (databaseUrl ?? (!explicitApi && io.env.DATABASE_URL)) {
     return databaseBackend({ databaseUrl: (databaseUrl ?? io.env.DATABASE_URL)!, operator, env: io.env });
   }
+  const api = explicitApi ?? stackAdminUrl;
   if (!api) {
-    io.err(`no target: give --api URL or --database-url URL\n${FAILED_USAGE}`);
+    io.err(`no target: give --api URL or --database-url URL, or start the local stack\n${FAILED_USAGE}`);
     return null;
   }
   const token = values.token ?? io.env.HOSTPAY_ADMIN_TOKEN;

@@ -80,7 +80,8 @@ describe('hostpay failed (operator CLI)', function () {
     const code = await runFailedCommand(args, {
       out: (t) => out.push(t),
       err: (t) => err.push(t),
-      env: { USER: 'carol', ...extraEnv },
+      // An empty local dir: no running stack to fall back on.
+      env: { USER: 'carol', HOSTPAY_LOCAL_DIR: '/nonexistent/hostpay-test', ...extraEnv },
     });
     return { code, out: out.join('\n'), err: err.join('\n') };
   }
