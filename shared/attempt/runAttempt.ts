@@ -1,17 +1,14 @@
 /** One delivery of a payout task: the attempt of DESIGN.md §4 as a state machine over the ledger. */
 import { randomUUID } from 'node:crypto';
-import { resolveAsset } from '../assets.js';
 import { mayStillBeMined } from '../chain/index.js';
-import { validateRecipient } from '../chain/recipient.js';
 import { classifyError } from '../classifier.js';
 import {
   claimPayout,
   getPayout,
   incrementAttempt,
   listPayoutTransactions,
+  markPayoutCancelled,
   markPayoutConfirmed,
-  markPayoutFailed,
-  markPayoutPendingConfirmation,
   markPayoutRetryScheduled,
   markPayoutSubmitted,
   type Payout,
@@ -22,10 +19,10 @@ import {
 import { HostpayError } from '../errors.js';
 import { RequestError } from '../http/requestError.js';
 import type { Logger } from '../log.js';
-import { redact } from '../log.js';
-import { decimalFromDouble, toBaseUnits } from '../money.js';
 import type { LedgerDeps } from './attemptDeps.js';
-import { enqueueCompletedNotice, enqueueFailure, scheduleCheck, scheduleRetry } from './schedule.js';
+import { preparePayout } from './preparePayout.js';
+import { scheduleRetry } from './schedule.js';
+import { answerSettled, errorMessage, failPayout, notifyCompleted, schedulePending } from './settle.js';
 import { type PaymentRequest, readRequestToken } from './tokens.js';
 import { type TransferDeps, transferPayout } from './transfer.js';
 
@@ -50,8 +47,6 @@ export interface AttemptResult {
 }
 
 export type AttemptDeps = LedgerDeps & TransferDeps;
-
-const ERROR_MESSAGE_CHARS = 255;
 
 /**
  * Runs one delivery of a payment request or retry token. Bad signatures and malformed tokens are refused
@@ -86,9 +81,9 @@ export async function runAttempt(
   const existing = read.expired ? await getPayout(deps.sql, { uniqueId: request.unique_id }) : null;
   if (read.expired && existing === null) {
     const error = new HostpayError('TOKEN_EXPIRED', 'the signed request is outside its freshness window');
-    return failWithoutLedger(deps, log, { request, token: params.token, error });
+    return failPayout(deps, log, { request, token: params.token, error });
   }
-  if (existing) return answerSettled(deps, log, existing, request, params.token);
+  if (existing) return answerSettled(deps, log, { payout: existing, request, token: params.token });
 
   let prepared: PayoutRequest;
   try {
@@ -97,7 +92,7 @@ export async function runAttempt(
     if (!(error instanceof HostpayError)) throw error;
     const stored = await getPayout(deps.sql, { uniqueId: request.unique_id });
     if (stored) return conflict(log, stored, ['request']);
-    return failWithoutLedger(deps, log, { request, token: params.token, error });
+    return failPayout(deps, log, { request, token: params.token, error });
   }
 
   const leaseOwner = randomUUID();
@@ -112,7 +107,7 @@ export async function runAttempt(
       log.info('payment_in_progress', `payout ${request.unique_id} is being worked on by another delivery`);
       return { status: 'in_progress', unique_id: request.unique_id };
     }
-    return answerSettled(deps, log, claim.payout, request, params.token);
+    return answerSettled(deps, log, { payout: claim.payout, request, token: params.token });
   }
 
   let payout = claim.payout;
@@ -127,7 +122,13 @@ export async function runAttempt(
   while (payout.attemptCount < request.attempt_count) {
     payout = await incrementAttempt(deps.sql, { uniqueId: payout.uniqueId, leaseOwner });
   }
-  return attemptTransfer(deps, log, { request, token: params.token, payout, leaseOwner });
+  try {
+    return await attemptTransfer(deps, log, { request, token: params.token, payout, leaseOwner });
+  } catch (error) {
+    // The queue redelivers after a 5xx; give the lease up so that redelivery can resume at once.
+    await releaseLease(deps.sql, { uniqueId: payout.uniqueId, leaseOwner }).catch(() => undefined);
+    throw error;
+  }
 }
 
 async function attemptTransfer(
@@ -159,18 +160,31 @@ async function attemptTransfer(
         sentAt: outcome.sentAt,
       });
     }
+    if (outcome.kind === 'cancelled') {
+      await markPayoutCancelled(deps.sql, { uniqueId });
+      log.notice('payment_cancelled', `payout ${uniqueId} ended with its cancellation mined`, {
+        tx_hash: outcome.txHash,
+      });
+      return { ...base, status: 'cancelled', tx_hash: outcome.txHash };
+    }
     const error = new HostpayError(
       'TRANSACTION_REVERTED_PERMANENT',
       `transaction ${outcome.txHash} reverted`,
     );
-    return await fail(deps, log, { ...params, error, txHash: outcome.txHash });
+    return await failPayout(deps, log, {
+      request,
+      token: params.token,
+      error,
+      ledger: { payout, leaseOwner },
+      txHash: outcome.txHash,
+    });
   } catch (caught) {
     if (caught instanceof HostpayError && caught.category === 'infrastructure') throw caught;
     const c = classifyError(caught, {
       defaultSeconds: deps.config.retryDelaySeconds,
       rateLimitSeconds: deps.config.rateLimitRetryDelaySeconds,
     });
-    const message = errorMessage(deps, caught);
+    const message = errorMessage(deps.config, caught);
     if (c.retryable && request.attempt_count < deps.config.maxAttempts) {
       const delaySeconds = c.retryDelaySeconds ?? deps.config.retryDelaySeconds;
       await scheduleRetry(deps, request, { errorCode: c.code, delaySeconds });
@@ -206,139 +220,8 @@ async function attemptTransfer(
     }
     const error =
       caught instanceof HostpayError ? caught : new HostpayError(c.code, message, { cause: caught });
-    return fail(deps, log, { ...params, error });
+    return failPayout(deps, log, { request, token: params.token, error, ledger: { payout, leaseOwner } });
   }
-}
-
-async function schedulePending(
-  deps: AttemptDeps,
-  log: Logger,
-  params: { request: PaymentRequest; uniqueId: string; txHash: string; sentAt: Date | null; error?: unknown },
-): Promise<AttemptResult> {
-  const round = Math.floor(deps.now() / 1000 / Math.max(1, deps.config.confirmationCheckDelaySeconds));
-  await scheduleCheck(deps, params.request, { round });
-  await markPayoutPendingConfirmation(deps.sql, { uniqueId: params.uniqueId });
-  const pendingSeconds = params.sentAt ? Math.floor((deps.now() - params.sentAt.getTime()) / 1000) : 0;
-  const fields = { tx_hash: params.txHash, pending_seconds: pendingSeconds, error: params.error };
-  if (pendingSeconds >= deps.config.pendingAlertSeconds) {
-    log.error(
-      'payment_pending_too_long',
-      `payout ${params.uniqueId} pending for ${pendingSeconds} s`,
-      fields,
-    );
-  } else {
-    log.info(
-      'payment_pending_confirmation',
-      `payout ${params.uniqueId} broadcast, not yet confirmed`,
-      fields,
-    );
-  }
-  return {
-    status: 'pending_confirmation',
-    unique_id: params.uniqueId,
-    attempt: params.request.attempt_count,
-    tx_hash: params.txHash,
-  };
-}
-
-/** Marks the payout failed and hands it to recordFailure; the failure task is named, so a repeat is a no-op. */
-async function fail(
-  deps: AttemptDeps,
-  log: Logger,
-  params: {
-    request: PaymentRequest;
-    token: string;
-    payout: Payout;
-    leaseOwner: string;
-    error: HostpayError;
-    txHash?: string;
-  },
-): Promise<AttemptResult> {
-  const { request, error } = params;
-  const message = errorMessage(deps, error);
-  await markPayoutFailed(deps.sql, {
-    uniqueId: params.payout.uniqueId,
-    errorCode: error.code,
-    errorMessage: message,
-    leaseOwner: params.leaseOwner,
-  });
-  await enqueueFailure(deps, {
-    request,
-    requestToken: params.token,
-    failure: { errorCode: error.code, errorMessage: message },
-  });
-  log.error('payment_failed', `payout ${request.unique_id} failed with ${error.code}`, {
-    error_code: error.code,
-    tx_hash: params.txHash,
-    error,
-  });
-  return {
-    status: 'failed',
-    unique_id: request.unique_id,
-    attempt: request.attempt_count,
-    error_code: error.code,
-  };
-}
-
-/** A genuinely signed request whose contents cannot become a ledger row (§3.2): recorded, never dropped. */
-async function failWithoutLedger(
-  deps: AttemptDeps,
-  log: Logger,
-  params: { request: PaymentRequest; token: string; error: HostpayError },
-): Promise<AttemptResult> {
-  const { request, error } = params;
-  const message = errorMessage(deps, error);
-  await enqueueFailure(deps, {
-    request,
-    requestToken: params.token,
-    failure: { errorCode: error.code, errorMessage: message },
-  });
-  log.error('payment_failed', `payout ${request.unique_id} refused with ${error.code}: ${message}`, {
-    error_code: error.code,
-  });
-  return {
-    status: 'failed',
-    unique_id: request.unique_id,
-    attempt: request.attempt_count,
-    error_code: error.code,
-  };
-}
-
-/** A payout already settled, or alive under its own tasks: repeat what it needs, change nothing. */
-async function answerSettled(
-  deps: AttemptDeps,
-  log: Logger,
-  payout: Payout,
-  request: PaymentRequest,
-  token: string,
-): Promise<AttemptResult> {
-  const uniqueId = payout.uniqueId;
-  if (payout.status === 'confirmed') {
-    await notifyCompleted(deps, log, payout);
-    log.info('payment_already_completed', `payout ${uniqueId} was already confirmed`, {
-      tx_hash: payout.confirmedTxHash ?? undefined,
-    });
-    return { status: 'already_completed', unique_id: uniqueId, tx_hash: payout.confirmedTxHash ?? undefined };
-  }
-  if (payout.status === 'failed') {
-    const failure = {
-      errorCode: payout.lastErrorCode ?? 'UNKNOWN_ERROR',
-      errorMessage: payout.lastErrorMessage ?? '',
-    };
-    await enqueueFailure(deps, { request, requestToken: token, failure });
-    return { status: 'failed', unique_id: uniqueId, error_code: failure.errorCode };
-  }
-  if (payout.status === 'cancelled') return { status: 'cancelled', unique_id: uniqueId };
-  log.info('attempt_skipped', `expired delivery for payout ${uniqueId}, which is ${payout.status}`);
-  return { status: 'skipped', unique_id: uniqueId };
-}
-
-async function notifyCompleted(deps: AttemptDeps, log: Logger, payout: Payout): Promise<void> {
-  const { created } = await enqueueCompletedNotice(deps, payout);
-  if (created)
-    log.info('upstream_notified', `payment-completed queued for ${payout.uniqueId}`, {
-      tx_hash: payout.confirmedTxHash ?? undefined,
-    });
 }
 
 function conflict(log: Logger, payout: Payout, fields: string[]): never {
@@ -366,37 +249,6 @@ function readRequest(deps: AttemptDeps, token: string, logger: Logger) {
     logger.error('token_rejected', `token refused: ${error.message}`, { error_code: error.code });
     throw new RequestError(status, error.code.toLowerCase(), error.message);
   }
-}
-
-/** Validates the request's contents into a ledger row (DESIGN.md §4 step 4): asset, amount and cap, recipient. */
-function preparePayout(deps: AttemptDeps, request: PaymentRequest): PayoutRequest {
-  const asset = resolveAsset(deps.assets, { currency: request.from_currency, network: request.from_network });
-  const amountDecimal = decimalFromDouble(request.from_amount);
-  const amountBaseUnits = toBaseUnits(amountDecimal, asset.decimals);
-  const cap = deps.config.paymentCaps?.[asset.symbol];
-  if (cap === undefined)
-    throw new HostpayError('UNSUPPORTED_CURRENCY', `no payment cap is configured for ${asset.symbol}`);
-  if (amountBaseUnits > toBaseUnits(cap, asset.decimals)) {
-    throw new HostpayError('INVALID_AMOUNT', `${amountDecimal} ${asset.symbol} is above the cap of ${cap}`);
-  }
-  return {
-    uniqueId: request.unique_id,
-    cnApiId: request.cn_api_id,
-    context: request.context,
-    currency: asset.symbol,
-    network: asset.network,
-    chainId: asset.chainId,
-    assetAddress: asset.kind === 'erc20' ? asset.address : null,
-    decimals: asset.decimals,
-    recipient: validateRecipient(request.payin_address),
-    amountDecimal,
-    amountBaseUnits,
-  };
-}
-
-function errorMessage(deps: AttemptDeps, error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return redact(text, deps.config.secretValues).slice(0, ERROR_MESSAGE_CHARS);
 }
 
 /** Whether a stored transaction may still be mined; a node that cannot answer counts as yes. */

@@ -1,0 +1,41 @@
+/** The request's contents as a ledger row (DESIGN.md §3.3, §3.4, §4 step 4): asset, exact amount and cap, recipient. */
+import { type AssetTable, resolveAsset } from '../assets.js';
+import { validateRecipient } from '../chain/recipient.js';
+import type { Config } from '../config.js';
+import type { PayoutRequest } from '../db/index.js';
+import { HostpayError } from '../errors.js';
+import { decimalFromDouble, toBaseUnits } from '../money.js';
+import type { PaymentRequest } from './tokens.js';
+
+/**
+ * Throws a permanent HostpayError (UNSUPPORTED_CURRENCY, INVALID_AMOUNT, INVALID_ADDRESS) before anything is
+ * stored or signed. The double becomes its shortest decimal form first, then base units rounded down.
+ */
+export function preparePayout(
+  deps: { config: Config; assets: AssetTable },
+  request: PaymentRequest,
+): PayoutRequest {
+  const asset = resolveAsset(deps.assets, { currency: request.from_currency, network: request.from_network });
+  const amountDecimal = decimalFromDouble(request.from_amount);
+  const amountBaseUnits = toBaseUnits(amountDecimal, asset.decimals);
+  const cap = deps.config.paymentCaps?.[asset.symbol];
+  if (cap === undefined) {
+    throw new HostpayError('UNSUPPORTED_CURRENCY', `no payment cap is configured for ${asset.symbol}`);
+  }
+  if (amountBaseUnits > toBaseUnits(cap, asset.decimals)) {
+    throw new HostpayError('INVALID_AMOUNT', `${amountDecimal} ${asset.symbol} is above the cap of ${cap}`);
+  }
+  return {
+    uniqueId: request.unique_id,
+    cnApiId: request.cn_api_id,
+    context: request.context,
+    currency: asset.symbol,
+    network: asset.network,
+    chainId: asset.chainId,
+    assetAddress: asset.kind === 'erc20' ? asset.address : null,
+    decimals: asset.decimals,
+    recipient: validateRecipient(request.payin_address),
+    amountDecimal,
+    amountBaseUnits,
+  };
+}
