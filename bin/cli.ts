@@ -13,7 +13,13 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   failed: {
     summary: 'list, show, retry, cancel or set the status of failed transactions',
     usage: FAILED_USAGE,
-    run: runFailedCommand,
+    // Its renderers return text without the final newline that the terminal wants.
+    run: (args, io) =>
+      runFailedCommand(args, {
+        ...io,
+        out: (text) => io.out(text.endsWith('\n') ? text : `${text}\n`),
+        err: (text) => io.err(text.endsWith('\n') ? text : `${text}\n`),
+      }),
   },
 };
 
