@@ -1,13 +1,13 @@
 /** The token layouts an attempt reads and writes, bound to the configured keys and clock (DESIGN.md §6). */
 import type { Config } from '../config.js';
 import type { Payout } from '../db/index.js';
-import { HostpayError } from '../errors.js';
 import {
   decodePaymentFailed,
   decodePaymentRequest,
   encodePaymentCompleted,
   encodePaymentFailed,
   encodePaymentRequest,
+  isExpiredPaymentRequest,
   type PaymentFailed,
   type PaymentRequest,
   type SigningKeys,
@@ -39,9 +39,7 @@ export function readRequestToken(config: Config, token: string, nowMs: number): 
   try {
     return { expired: false, request: decodePaymentRequest(token, { keys: keys(config), freshness }) };
   } catch (error) {
-    if (error instanceof HostpayError && error.code === 'TOKEN_EXPIRED' && error.details.request) {
-      return { expired: true, request: error.details.request as PaymentRequest };
-    }
+    if (isExpiredPaymentRequest(error)) return { expired: true, request: error.fields };
     throw error;
   }
 }
