@@ -79,6 +79,16 @@ resource "google_cloud_tasks_queue_iam_member" "enqueuer" {
   member   = each.value.member
 }
 
+# GET /health of each function reads the queue it feeds (GetQueue needs cloudtasks.queues.get).
+resource "google_cloud_tasks_queue_iam_member" "health_viewer" {
+  for_each = { for key, grant in local.enqueuers : key => grant if grant.queue != "payment" }
+  project  = var.project_id
+  location = var.region
+  name     = google_cloud_tasks_queue.queue[each.value.queue].name
+  role     = "roles/cloudtasks.viewer"
+  member   = each.value.member
+}
+
 # Creating a task that carries an OIDC token requires actAs on the token's service account.
 resource "google_service_account_iam_member" "tasks_invoker_user" {
   for_each           = toset(local.task_creators)
