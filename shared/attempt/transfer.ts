@@ -1,4 +1,5 @@
 /** The chain step of an attempt: send the payout, or resume what was already signed (DESIGN.md §4 steps 3-4). */
+import { formatEther } from 'ethers';
 import { resolveAsset } from '../assets.js';
 import { type ChainClient, transferPayout as sendOnChain, type TransferOutcome } from '../chain/index.js';
 import { requireSettings } from '../config.js';
@@ -29,5 +30,15 @@ export function transferPayout(
     feeBumpPercent: config.feeBumpPercent,
     receiptWaitMs: config.receiptWaitSeconds * 1000,
     confirmations: config.confirmations,
+    onBalances: (balances) => {
+      const value = asset.kind === 'native' ? params.payout.amountBaseUnits : 0n;
+      const left = balances.eth - value;
+      if (left < config.lowBalanceThresholdWei) {
+        params.log.warn('wallet_balance_low', `hot wallet ETH after this payout: ${formatEther(left)}`, {
+          balance_wei: balances.eth,
+          threshold_wei: config.lowBalanceThresholdWei,
+        });
+      }
+    },
   });
 }

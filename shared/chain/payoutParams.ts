@@ -1,8 +1,10 @@
 /** What sending or resuming a payout takes and answers (DESIGN.md §4 steps 3-5). */
+
 import { getAddress } from 'ethers';
 import type { Asset } from '../assets.js';
 import type { Payout, SqlClient } from '../db/index.js';
 import { HostpayError } from '../errors.js';
+import type { Balances } from './balances.js';
 import type { ChainClient } from './client.js';
 import type { FeePolicy } from './fees.js';
 
@@ -24,6 +26,8 @@ export interface TransferPayoutParams {
   pollIntervalMs?: number;
   /** A transaction unmined this long (since it was signed) is replaced with higher fees; default 180 s. */
   replaceAfterMs?: number;
+  /** Told the wallet's balances read before a new transfer is signed (no extra RPC call). */
+  onBalances?: (balances: Balances) => void;
 }
 
 /**

@@ -25,6 +25,7 @@ export async function signAndStoreTransfer(
     policy: feePolicy(params),
     gasMarginPercent: params.gasMarginPercent,
   });
+  params.onBalances?.(pre.balances);
   return inTransaction(sql, async (tx) => {
     const { nonce } = await allocateNonce(tx, {
       chainId: chain.chainId,

@@ -168,6 +168,25 @@ describe('functions: executePayment, retryPayment, recordFailure', function () {
     assert.equal(await transfersTo(to), 0);
   });
 
+  it('warns wallet_balance_low when a payout leaves the hot wallet under the threshold, and still pays', async () => {
+    const uniqueId = id('low');
+    const to = recipient();
+    const before = await provider.getBalance(h.wallet.address);
+    await setBalance(h.anvil.rpcUrl, h.wallet.address, 3n * 10n ** 17n);
+    try {
+      const answer = await h.post('executePayment', {
+        token: h.token({ unique_id: uniqueId, payin_address: to }),
+      });
+      assert.equal(answer.body.status, 'success');
+    } finally {
+      await setBalance(h.anvil.rpcUrl, h.wallet.address, before);
+    }
+    const [warning] = h.events('wallet_balance_low', uniqueId);
+    assert.equal(warning?.severity, 'WARNING');
+    assert.equal(warning?.balance_wei, String(3n * 10n ** 17n));
+    assert.equal(h.events('wallet_balance_low').length, 1, 'a well-funded wallet raises no warning');
+  });
+
   it('ends pending when mining stops, checks again without using an attempt, and confirms once mining resumes', async () => {
     const uniqueId = id('pending');
     const to = recipient();
