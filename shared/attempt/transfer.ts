@@ -30,6 +30,12 @@ export function transferPayout(
     feeBumpPercent: config.feeBumpPercent,
     receiptWaitMs: config.receiptWaitSeconds * 1000,
     confirmations: config.confirmations,
+    onSent: (transaction) =>
+      params.log.info('payment_submitted', `${transaction.kind} ${transaction.hash} accepted by the node`, {
+        tx_hash: transaction.hash,
+        nonce: transaction.nonce,
+        kind: transaction.kind,
+      }),
     onBalances: (balances) => {
       const value = asset.kind === 'native' ? params.payout.amountBaseUnits : 0n;
       const left = balances.eth - value;

@@ -59,7 +59,9 @@ export async function broadcastStored(
   try {
     const { outcome } = await broadcastRawTransaction(chain, stored.rawTransaction);
     if (outcome === 'nonce_used') return { outcome, transaction: stored };
-    return { outcome, transaction: await markTransactionSent(sql, { hash: stored.hash }) };
+    const transaction = await markTransactionSent(sql, { hash: stored.hash });
+    params.onSent?.(transaction);
+    return { outcome, transaction };
   } catch (error) {
     if (!classifyError(error).retryable && stored.kind !== 'cancel') {
       await takeNonceBack(chain, sql, params, stored).catch(() => undefined);

@@ -2,7 +2,7 @@
 
 import { getAddress } from 'ethers';
 import type { Asset } from '../assets.js';
-import type { Payout, SqlClient } from '../db/index.js';
+import type { Payout, PayoutTransaction, SqlClient } from '../db/index.js';
 import { HostpayError } from '../errors.js';
 import type { Balances } from './balances.js';
 import type { ChainClient } from './client.js';
@@ -28,6 +28,8 @@ export interface TransferPayoutParams {
   replaceAfterMs?: number;
   /** Told the wallet's balances read before a new transfer is signed (no extra RPC call). */
   onBalances?: (balances: Balances) => void;
+  /** Told each time the node accepts a stored transaction of the payout (first send or rebroadcast). */
+  onSent?: (transaction: PayoutTransaction) => void;
 }
 
 /**

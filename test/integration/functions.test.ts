@@ -70,6 +70,15 @@ describe('functions: executePayment, retryPayment, recordFailure', function () {
     assert.equal(notice.tx_hash, payout.confirmedTxHash);
     assert.equal(notice.tx_status, 'success');
     assert.equal(notice.block_number, payout.confirmedBlockNumber);
+    const events = h.logs.filter((l) => l.unique_id === uniqueId).map((l) => l.event_type);
+    for (const expected of [
+      'payment_received',
+      'payment_submitted',
+      'payment_confirmed',
+      'upstream_notified',
+    ]) {
+      assert.ok(events.includes(expected), `${expected} in ${events.join(', ')}`);
+    }
   });
 
   it('pays a USDT-like token (transfer returns nothing) with exact base units and no ETH value', async () => {
@@ -310,6 +319,34 @@ describe('functions: executePayment, retryPayment, recordFailure', function () {
     const answer = await h.post('retryPayment', { token });
     assert.equal(answer.body.status, 'skipped');
     assert.equal(await h.payout(uniqueId), null);
+  });
+
+  it('answers GET /health with each component: 200 when all answer, 503 naming the one that does not', async () => {
+    for (const url of Object.values(h.urls)) {
+      const answer = await fetch(`${url}/health`);
+      const report = (await answer.json()) as { status: string; components: Record<string, { ok: boolean }> };
+      assert.equal(answer.status, 200, JSON.stringify(report));
+      assert.equal(report.components.database?.ok, true);
+      assert.equal(report.components.queue?.ok, true);
+    }
+    const { createExecutePayment } = await import('../../functions/executePayment.js');
+    const { startFunction } = await import('../support/hostpay.js');
+    const deadDb = h.env.DATABASE_URL!.replace(/:\d+\//, ':9/');
+    const cut = await startFunction(
+      'executePayment',
+      createExecutePayment({ env: { ...h.env, DATABASE_URL: deadDb } }),
+    );
+    try {
+      const answer = await fetch(`${cut.url}/health`);
+      const text = await answer.text();
+      assert.equal(answer.status, 503);
+      const report = JSON.parse(text) as { components: Record<string, { ok: boolean }> };
+      assert.equal(report.components.database?.ok, false);
+      assert.equal(report.components.chain?.ok, true);
+      assert.ok(!text.includes(h.signingKey) && !text.includes(deadDb));
+    } finally {
+      await cut.close();
+    }
   });
 
   it('never writes a secret into a log line', () => {
