@@ -79,9 +79,9 @@ export async function runRecovery(deps: RecoveryDeps, params: { logger: Logger }
   for (const swept of summary.swept.filter((s) => s.created)) {
     params.logger.warn(
       'payout_requeued',
-      `stuck payout ${swept.uniqueId} (${swept.status}) put back on the retry queue`,
+      `stuck payout ${swept.unique_id} (${swept.status}) put back on the retry queue`,
       {
-        unique_id: swept.uniqueId,
+        unique_id: swept.unique_id,
         attempt: swept.attempt,
         status: swept.status,
       },

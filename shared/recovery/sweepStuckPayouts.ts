@@ -8,7 +8,7 @@ import type { RecoveryDeps } from './recoveryDeps.js';
 import { requestFromPayout } from './retryRequest.js';
 
 export interface SweptPayout {
-  uniqueId: string;
+  unique_id: string;
   status: Payout['status'];
   attempt: number;
   /** false: a task of this name was already queued by an earlier sweep of the same state. */
@@ -49,7 +49,7 @@ export async function sweepStuckPayouts(
       oidcServiceAccountEmail: config.tasksInvokerServiceAccount,
       now: deps.now,
     });
-    swept.push({ uniqueId: payout.uniqueId, status: payout.status, attempt, created: task.created });
+    swept.push({ unique_id: payout.uniqueId, status: payout.status, attempt, created: task.created });
   }
   return swept;
 }

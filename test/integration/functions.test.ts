@@ -7,6 +7,7 @@ import { Contract, JsonRpcProvider, Wallet } from 'ethers';
 import { mineBlocks, setAutomine, setBalance } from '../../local/anvil.js';
 import { getFailedTransaction, listPayoutTransactions } from '../../shared/db/index.js';
 import { decodePaymentCompleted, decodePaymentFailed } from '../../shared/token/index.js';
+import { countTransfers } from '../support/chainAudit.js';
 import { type Harness, startHarness, waitUntil } from '../support/hostpay.js';
 
 const ERC20 = ['function balanceOf(address) view returns (uint256)'];
@@ -31,21 +32,7 @@ describe('functions: executePayment, retryPayment, recordFailure', function () {
     await h?.stop();
   });
 
-  /** Every transfer that left the hot wallet to `to`, read from the chain itself. */
-  async function transfersTo(to: string): Promise<number> {
-    const latest = await provider.getBlockNumber();
-    let count = 0;
-    for (let b = 0; b <= latest; b++) {
-      const block = await provider.getBlock(b, true);
-      for (const tx of block?.prefetchedTransactions ?? []) {
-        if (tx.from !== h.wallet.address) continue;
-        if (tx.to === to) count++;
-        else if (tx.data.length >= 74 && tx.data.slice(34, 74).toLowerCase() === to.slice(2).toLowerCase())
-          count++;
-      }
-    }
-    return count;
-  }
+  const transfersTo = (to: string) => countTransfers(provider, h.wallet.address, to);
 
   function noticesFor(path: string, uniqueId: string) {
     return h.upstream.requests
