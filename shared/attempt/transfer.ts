@@ -1,8 +1,12 @@
 /** The chain step of an attempt: send the payout, or resume what was already signed (DESIGN.md §4 steps 3-4). */
 import { formatEther } from 'ethers';
 import { resolveAsset } from '../assets.js';
-import { type ChainClient, transferPayout as sendOnChain, type TransferOutcome } from '../chain/index.js';
-import { requireSettings } from '../config.js';
+import {
+  type ChainClient,
+  transferPayout as sendOnChain,
+  type TransferOutcome,
+  type TransferPayoutParams,
+} from '../chain/index.js';
 import type { Payout } from '../db/index.js';
 import type { Logger } from '../log.js';
 import type { LedgerDeps } from './attemptDeps.js';
@@ -11,25 +15,34 @@ export interface TransferDeps {
   readonly chain: ChainClient;
 }
 
-/** Runs the transfer with the configured fee cap, margins and receipt bound. */
-export function transferPayout(
-  deps: LedgerDeps & TransferDeps,
-  params: { payout: Payout; leaseOwner: string; log: Logger },
-): Promise<TransferOutcome> {
-  const config = requireSettings(deps.config, ['chainId']);
-  const asset = resolveAsset(deps.assets, {
-    currency: params.payout.currency,
-    network: params.payout.network,
-  });
-  return sendOnChain(deps.chain, deps.sql, {
-    payout: params.payout,
-    asset,
+/** The configured fee cap, margins and receipt bound for one payout's chain work. */
+export function chainParams(
+  deps: Pick<LedgerDeps, 'config' | 'assets'>,
+  payout: Payout,
+): TransferPayoutParams {
+  const config = deps.config;
+  return {
+    payout,
+    asset: resolveAsset(deps.assets, { currency: payout.currency, network: payout.network }),
     feeCapWei: config.maxFeePerGasWei,
     priorityFeeWei: config.maxPriorityFeePerGasWei,
     gasMarginPercent: config.gasLimitMarginPercent,
     feeBumpPercent: config.feeBumpPercent,
     receiptWaitMs: config.receiptWaitSeconds * 1000,
     confirmations: config.confirmations,
+  };
+}
+
+/** Runs the transfer: a new one, or the resumption of what was already signed. */
+export function transferPayout(
+  deps: LedgerDeps & TransferDeps,
+  params: { payout: Payout; leaseOwner: string; log: Logger },
+): Promise<TransferOutcome> {
+  const config = deps.config;
+  const base = chainParams(deps, params.payout);
+  const asset = base.asset;
+  return sendOnChain(deps.chain, deps.sql, {
+    ...base,
     onSent: (transaction) =>
       params.log.info('payment_submitted', `${transaction.kind} ${transaction.hash} accepted by the node`, {
         tx_hash: transaction.hash,

@@ -1,14 +1,18 @@
 /** Cold-start wiring of adminApi and recoverPayments (STYLE.md rule 2): configuration, database, queue. */
+import { buildAssetTable } from '../assets.js';
+import { cancelOnChain } from '../attempt/cancelOnChain.js';
+import { createChainClient } from '../chain/index.js';
 import { type FunctionName, loadConfig } from '../config.js';
 import { createSqlClient, pingDatabase } from '../db/createSqlClient.js';
 import { createLogger } from '../log.js';
 import type { RecoveryDeps } from '../recovery/recoveryDeps.js';
+import type { CancelOnChain } from '../recovery/updateFailureStatus.js';
 import { createTasksClient } from '../tasks/createTasksClient.js';
 import type { CreateDepsOptions } from './createDeps.js';
 import type { HealthProbe } from './health.js';
 import type { BaseDeps } from './httpFunction.js';
 
-export type AdminDeps = RecoveryDeps & BaseDeps;
+export type AdminDeps = RecoveryDeps & BaseDeps & { readonly cancelOnChain?: CancelOnChain };
 
 /** Dependencies of the recovery functions; the chain client is not opened here (see the report on issue 6). */
 export async function createRecoveryDeps(
@@ -26,10 +30,29 @@ export async function createRecoveryDeps(
   });
   const sql = createSqlClient(config.databaseUrl, { max: 3 });
   const tasks = createTasksClient(config.tasksEmulatorHost ? { emulatorHost: config.tasksEmulatorHost } : {});
+  // adminApi signs the on-chain cancel when it is given the chain settings; recoverPayments never signs.
+  const { rpcUrl, chainId, walletPrivateKey } = config;
+  const chain =
+    rpcUrl && chainId && walletPrivateKey
+      ? createChainClient({ rpcUrl, chainId, privateKey: walletPrivateKey })
+      : undefined;
+  const cancel: CancelOnChain | undefined = chain
+    ? (payout) =>
+        cancelOnChain({ config, sql, chain, assets: buildAssetTable(chain.chainId, config.assets) }, payout)
+    : undefined;
   const close = async () => {
+    chain?.provider.destroy();
     await Promise.allSettled([sql.end({ timeout: 5 }), tasks.close()]);
   };
-  return { config, logger, sql, tasks, now: options.now ?? Date.now, close };
+  return {
+    config,
+    logger,
+    sql,
+    tasks,
+    now: options.now ?? Date.now,
+    close,
+    ...(cancel ? { cancelOnChain: cancel } : {}),
+  };
 }
 
 /** `/health` of the recovery functions: configuration, database and the retry queue they feed. */

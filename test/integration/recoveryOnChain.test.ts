@@ -6,13 +6,15 @@ import assert from 'node:assert/strict';
 import { JsonRpcProvider, Wallet } from 'ethers';
 import { createAdminApi } from '../../functions/adminApi.js';
 import { createRecoverPayments } from '../../functions/recoverPayments.js';
-import { mineBlocks, setAutomine, setBalance } from '../../local/anvil.js';
+import { mineBlocks, pendingTransactionHashes, setAutomine, setBalance } from '../../local/anvil.js';
 import { buildAssetTable, resolveAsset } from '../../shared/assets.js';
 import { createChainClient, transferPayout } from '../../shared/chain/index.js';
 import {
   claimPayout,
   getFailedTransaction,
   incrementAttempt,
+  insertFailedTransaction,
+  listPayoutTransactions,
   markPayoutSubmitted,
   releaseLease,
 } from '../../shared/db/index.js';
@@ -54,6 +56,56 @@ describe('recovery on chain: recoverPayments and adminApi', function () {
     });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
+
+  /**
+   * An attempt that broadcast and died before it could schedule anything: attempt 1 counted, the transfer
+   * stored and sent while mining is stopped, the payout left `submitted` with no task. Mining stays stopped.
+   */
+  async function broadcastAndCrash(uniqueId: string, to: string): Promise<void> {
+    const chain = createChainClient({
+      rpcUrl: h.anvil.rpcUrl,
+      chainId: h.anvil.chainId,
+      privateKey: h.env.WALLET_PRIVATE_KEY!,
+    });
+    const assets = buildAssetTable(h.anvil.chainId, JSON.parse(h.env.ASSETS!));
+    const asset = resolveAsset(assets, { currency: 'eth', network: 'eth' });
+    // An attempt that broadcast and died before it could schedule anything: no task exists for it.
+    const claim = await claimPayout(h.db.sql, {
+      uniqueId,
+      cnApiId: 'cn-test',
+      context: 'instant',
+      currency: 'eth',
+      network: 'eth',
+      chainId: h.anvil.chainId,
+      assetAddress: null,
+      decimals: 18,
+      recipient: to,
+      amountDecimal: '0.01',
+      amountBaseUnits: 10n ** 16n,
+      leaseOwner: 'crashed-delivery',
+      leaseSeconds: 1,
+    });
+    const payoutAtAttempt1 = await incrementAttempt(h.db.sql, { uniqueId, leaseOwner: 'crashed-delivery' });
+    await setAutomine(h.anvil.rpcUrl, false);
+    try {
+      const outcome = await transferPayout(chain, h.db.sql, {
+        payout: payoutAtAttempt1,
+        asset,
+        feeCapWei: 300n * 10n ** 9n,
+        priorityFeeWei: 2n * 10n ** 9n,
+        gasMarginPercent: 20,
+        feeBumpPercent: 15,
+        receiptWaitMs: 300,
+        confirmations: 1,
+      });
+      assert.equal(outcome.kind, 'pending');
+      await markPayoutSubmitted(h.db.sql, { uniqueId });
+      await releaseLease(h.db.sql, { uniqueId, leaseOwner: 'crashed-delivery' });
+    } finally {
+      chain.provider.destroy();
+    }
+  }
+
   const runRecovery = () => call(recover.url, 'POST', {});
   const failureRow = (uniqueId: string) =>
     waitUntil(() => getFailedTransaction(h.db.sql, { uniqueId }), 20_000, `the failure row of ${uniqueId}`);
@@ -121,49 +173,8 @@ describe('recovery on chain: recoverPayments and adminApi', function () {
   it('sweeps a payout left submitted with no task after a crash; it ends confirmed and is never paid twice', async () => {
     const uniqueId = id('crash');
     const to = recipient();
-    const chain = createChainClient({
-      rpcUrl: h.anvil.rpcUrl,
-      chainId: h.anvil.chainId,
-      privateKey: h.env.WALLET_PRIVATE_KEY!,
-    });
-    const assets = buildAssetTable(h.anvil.chainId, JSON.parse(h.env.ASSETS!));
-    const asset = resolveAsset(assets, { currency: 'eth', network: 'eth' });
-    // An attempt that broadcast and died before it could schedule anything: no task exists for it.
-    const claim = await claimPayout(h.db.sql, {
-      uniqueId,
-      cnApiId: 'cn-test',
-      context: 'instant',
-      currency: 'eth',
-      network: 'eth',
-      chainId: h.anvil.chainId,
-      assetAddress: null,
-      decimals: 18,
-      recipient: to,
-      amountDecimal: '0.01',
-      amountBaseUnits: 10n ** 16n,
-      leaseOwner: 'crashed-delivery',
-      leaseSeconds: 1,
-    });
-    const payoutAtAttempt1 = await incrementAttempt(h.db.sql, { uniqueId, leaseOwner: 'crashed-delivery' });
-    await setAutomine(h.anvil.rpcUrl, false);
-    try {
-      const outcome = await transferPayout(chain, h.db.sql, {
-        payout: payoutAtAttempt1,
-        asset,
-        feeCapWei: 300n * 10n ** 9n,
-        priorityFeeWei: 2n * 10n ** 9n,
-        gasMarginPercent: 20,
-        feeBumpPercent: 15,
-        receiptWaitMs: 300,
-        confirmations: 1,
-      });
-      assert.equal(outcome.kind, 'pending');
-      await markPayoutSubmitted(h.db.sql, { uniqueId });
-      await releaseLease(h.db.sql, { uniqueId, leaseOwner: 'crashed-delivery' });
-    } finally {
-      chain.provider.destroy();
-      await setAutomine(h.anvil.rpcUrl, true);
-    }
+    await broadcastAndCrash(uniqueId, to);
+    await setAutomine(h.anvil.rpcUrl, true);
     await mineBlocks(h.anvil.rpcUrl, 1);
     await new Promise((r) => setTimeout(r, 1100));
     const run = await runRecovery();
@@ -178,5 +189,53 @@ describe('recovery on chain: recoverPayments and adminApi', function () {
     assert.ok(!(second.body.swept as { unique_id: string }[]).some((s) => s.unique_id === uniqueId));
     assert.equal(await transfersTo(to), 1);
     assert.equal(await provider.getBalance(to), 10n ** 16n);
+  });
+
+  it('cancels on chain when an operator sets failed_cancelled on a payout whose transfer is still pending', async () => {
+    const uniqueId = id('cancel');
+    const to = recipient();
+    await broadcastAndCrash(uniqueId, to);
+    try {
+      await insertFailedTransaction(h.db.sql, {
+        uniqueId,
+        cnApiId: 'cn-test',
+        fromCurrency: 'eth',
+        fromNetwork: 'eth',
+        fromAmount: '0.01',
+        payinAddress: to,
+        context: 'instant',
+        errorCode: 'CONFIRMATION_TIMEOUT',
+        errorMessage: 'not mined in time',
+        attemptCount: 3,
+      });
+      const put = call(`${admin.url}/failed-transactions/${uniqueId}/status`, 'PUT', {
+        status: 'failed_cancelled',
+        admin_notes: 'customer withdrew',
+      });
+      // The cancel goes out at the transfer's nonce with higher fees and replaces it in the pool.
+      await waitUntil(
+        async () =>
+          (await pendingTransactionHashes(h.anvil.rpcUrl)).length === 1 &&
+          (await listPayoutTransactions(h.db.sql, { uniqueId })).length === 2,
+        10_000,
+        'the cancel to be sent',
+      );
+      await mineBlocks(h.anvil.rpcUrl, 1);
+      const answer = await put;
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    } finally {
+      await setAutomine(h.anvil.rpcUrl, true);
+    }
+    const row = await getFailedTransaction(h.db.sql, { uniqueId });
+    assert.equal(row?.status, 'failed_cancelled');
+    assert.match(row?.adminNotes ?? '', /on-chain cancel/);
+    assert.equal((await h.payout(uniqueId))?.status, 'cancelled');
+    const txs = await listPayoutTransactions(h.db.sql, { uniqueId });
+    assert.deepEqual(txs.map((t) => [t.kind, t.status]).sort(), [
+      ['cancel', 'mined'],
+      ['transfer', 'replaced'],
+    ]);
+    assert.equal(await provider.getBalance(to), 0n);
+    assert.equal(await transfersTo(to), 0);
   });
 });
