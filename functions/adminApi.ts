@@ -37,7 +37,14 @@ export async function handleAdminRequest(deps: AdminDeps, req: Request, logger: 
           body: {
             failure: failureJson(view.failure),
             payout: view.payout && payoutJson(view.payout),
-            transactions: view.transactions.map(transactionJson),
+            transactions: await Promise.all(
+              view.transactions.map(async (t) => ({
+                ...transactionJson(t),
+                ...(deps.transactionState
+                  ? { chain: await chainStateOf(deps.transactionState, t.hash) }
+                  : {}),
+              })),
+            ),
           },
         };
       }
@@ -97,6 +104,15 @@ export async function handleAdminRequest(deps: AdminDeps, req: Request, logger: 
       reason: error.reason,
     });
     return { status: error.status, body: { error: error.reason, message: error.message, ...error.details } };
+  }
+}
+
+/** The node's word on a transaction; a node that cannot answer says so instead of failing the view. */
+async function chainStateOf(read: NonNullable<AdminDeps['transactionState']>, hash: string) {
+  try {
+    return await read(hash);
+  } catch {
+    return { state: 'unavailable' };
   }
 }
 

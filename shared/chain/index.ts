@@ -15,6 +15,7 @@ export * from './replace.js';
 export * from './resumePayout.js';
 export * from './sendPayout.js';
 export * from './sign.js';
+export * from './transactionState.js';
 export * from './transfer.js';
 export * from './transferLog.js';
 export * from './transferPayout.js';

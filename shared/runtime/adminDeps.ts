@@ -1,7 +1,7 @@
 /** Cold-start wiring of adminApi and recoverPayments (STYLE.md rule 2): configuration, database, queue. */
 import { buildAssetTable } from '../assets.js';
 import { cancelOnChain } from '../attempt/cancelOnChain.js';
-import { createChainClient } from '../chain/index.js';
+import { type ChainState, createChainClient, readTransactionState } from '../chain/index.js';
 import { type FunctionName, loadConfig } from '../config.js';
 import { createSqlClient, pingDatabase } from '../db/createSqlClient.js';
 import { createLogger } from '../log.js';
@@ -12,9 +12,14 @@ import type { CreateDepsOptions } from './createDeps.js';
 import type { HealthProbe } from './health.js';
 import type { BaseDeps } from './httpFunction.js';
 
-export type AdminDeps = RecoveryDeps & BaseDeps & { readonly cancelOnChain?: CancelOnChain };
+export type AdminDeps = RecoveryDeps &
+  BaseDeps & {
+    readonly cancelOnChain?: CancelOnChain;
+    /** What the node says of a stored transaction; absent without the chain settings. */
+    readonly transactionState?: (hash: string) => Promise<ChainState>;
+  };
 
-/** Dependencies of the recovery functions; the chain client is not opened here (see the report on issue 6). */
+/** Dependencies of the recovery functions; with the chain settings (adminApi) also the on-chain cancel and look-ups. */
 export async function createRecoveryDeps(
   name: Extract<FunctionName, 'adminApi' | 'recoverPayments'>,
   options: CreateDepsOptions = {},
@@ -52,6 +57,7 @@ export async function createRecoveryDeps(
     now: options.now ?? Date.now,
     close,
     ...(cancel ? { cancelOnChain: cancel } : {}),
+    ...(chain ? { transactionState: (hash: string) => readTransactionState(chain, hash) } : {}),
   };
 }
 

@@ -237,5 +237,15 @@ describe('recovery on chain: recoverPayments and adminApi', function () {
     ]);
     assert.equal(await provider.getBalance(to), 0n);
     assert.equal(await transfersTo(to), 0);
+    const shown = await call(`${admin.url}/failed-transactions/${uniqueId}`, 'GET');
+    const states = (
+      shown.body.transactions as { kind: string; chain: { state: string; success?: boolean } }[]
+    )
+      .map((t) => [t.kind, t.chain.state, t.chain.success ?? null])
+      .sort();
+    assert.deepEqual(states, [
+      ['cancel', 'mined', true],
+      ['transfer', 'unknown', null],
+    ]);
   });
 });
