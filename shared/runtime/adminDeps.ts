@@ -2,13 +2,10 @@
 import { buildAssetTable } from '../assets.js';
 import { cancelOnChain } from '../attempt/cancelOnChain.js';
 import { type ChainState, createChainClient, readTransactionState } from '../chain/index.js';
-import { type FunctionName, loadConfig } from '../config.js';
-import { createSqlClient, pingDatabase } from '../db/createSqlClient.js';
-import { createLogger } from '../log.js';
+import type { FunctionName } from '../config.js';
 import type { RecoveryDeps } from '../recovery/recoveryDeps.js';
 import type { CancelOnChain } from '../recovery/updateFailureStatus.js';
-import { createTasksClient } from '../tasks/createTasksClient.js';
-import type { CreateDepsOptions } from './createDeps.js';
+import { type CreateDepsOptions, configFor, healthProbes, openBaseDeps } from './createDeps.js';
 import type { HealthProbe } from './health.js';
 import type { BaseDeps } from './httpFunction.js';
 
@@ -24,17 +21,9 @@ export async function createRecoveryDeps(
   name: Extract<FunctionName, 'adminApi' | 'recoverPayments'>,
   options: CreateDepsOptions = {},
 ): Promise<AdminDeps> {
-  const config = await loadConfig(options.env ?? process.env, {
-    functionName: name,
-    ...(options.secrets ? { secrets: options.secrets } : {}),
-  });
-  const logger = createLogger({
-    secrets: config.secretValues,
-    base: { function: name },
-    ...(options.write ? { write: options.write } : {}),
-  });
-  const sql = createSqlClient(config.databaseUrl, { max: 3 });
-  const tasks = createTasksClient(config.tasksEmulatorHost ? { emulatorHost: config.tasksEmulatorHost } : {});
+  const config = await configFor(name, options);
+  const base = openBaseDeps(name, config, options);
+  const { sql } = base;
   // adminApi signs the on-chain cancel when it is given the chain settings; recoverPayments never signs.
   const { rpcUrl, chainId, walletPrivateKey } = config;
   const chain =
@@ -47,14 +36,10 @@ export async function createRecoveryDeps(
     : undefined;
   const close = async () => {
     chain?.provider.destroy();
-    await Promise.allSettled([sql.end({ timeout: 5 }), tasks.close()]);
+    await base.close();
   };
   return {
-    config,
-    logger,
-    sql,
-    tasks,
-    now: options.now ?? Date.now,
+    ...base,
     close,
     ...(cancel ? { cancelOnChain: cancel } : {}),
     ...(chain ? { transactionState: (hash: string) => readTransactionState(chain, hash) } : {}),
@@ -63,14 +48,5 @@ export async function createRecoveryDeps(
 
 /** `/health` of the recovery functions: configuration, database and the retry queue they feed. */
 export function recoveryHealth(deps: AdminDeps): Record<string, HealthProbe> {
-  const { config, tasks } = deps;
-  return {
-    configuration: async () => true,
-    database: () => pingDatabase(deps.sql as Parameters<typeof pingDatabase>[0]),
-    queue: () =>
-      tasks.getQueue(
-        { name: tasks.queuePath(config.tasksProject, config.tasksLocation, config.retryQueue ?? 'unset') },
-        { timeout: 3000 },
-      ),
-  };
+  return healthProbes(deps);
 }

@@ -4,7 +4,7 @@ import { buildAssetTable } from '../assets.js';
 import type { RecordFailureDeps } from '../attempt/recordFailure.js';
 import type { AttemptDeps } from '../attempt/runAttempt.js';
 import { createChainClient } from '../chain/index.js';
-import { type FunctionName, loadConfig, requireSettings } from '../config.js';
+import { type Config, type FunctionName, loadConfig, requireSettings } from '../config.js';
 import { createSqlClient, pingDatabase } from '../db/createSqlClient.js';
 import { createLogger, type Logger } from '../log.js';
 import type { SecretResolver } from '../secrets.js';
@@ -24,11 +24,8 @@ export interface CreateDepsOptions {
   now?: () => number;
 }
 
-function base(
-  name: FunctionName,
-  config: Awaited<ReturnType<typeof loadConfig>>,
-  options: CreateDepsOptions,
-) {
+/** What every function opens: its logger (redacting its secrets), a database pool and the Cloud Tasks client. */
+export function openBaseDeps(name: FunctionName, config: Config, options: CreateDepsOptions) {
   const logger: Logger = createLogger({
     secrets: config.secretValues,
     base: { function: name },
@@ -42,7 +39,8 @@ function base(
   return { config, logger, sql, tasks, now: options.now ?? Date.now, close };
 }
 
-async function configFor(name: FunctionName, options: CreateDepsOptions) {
+/** The function's configuration from `options.env` (process.env by default), secrets resolved. */
+export async function configFor(name: FunctionName, options: CreateDepsOptions): Promise<Config> {
   return loadConfig(options.env ?? process.env, {
     functionName: name,
     ...(options.secrets ? { secrets: options.secrets } : {}),
@@ -61,7 +59,7 @@ export async function createAttemptDeps(
     chainId: config.chainId,
     privateKey: config.walletPrivateKey,
   });
-  const common = base(name, config, options);
+  const common = openBaseDeps(name, config, options);
   const close = async () => {
     chain.provider.destroy();
     await common.close();
@@ -77,7 +75,7 @@ export async function createRecordFailureDeps(
   const slack = config.slackWebhookUrl
     ? new IncomingWebhook(config.slackWebhookUrl, { timeout: 5000 })
     : undefined;
-  return { ...base('recordFailure', config, options), slack };
+  return { ...openBaseDeps('recordFailure', config, options), slack };
 }
 
 /** The components a function's `/health` reports: database, queue, chain where it has one, configuration. */
