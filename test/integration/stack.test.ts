@@ -323,6 +323,84 @@ describe('local stack started with npm start', function () {
     });
   }
 
+  it('records a payout from a drained wallet; hostpay failed lists, shows, refuses, force-retries and cancels', async () => {
+    const setWalletBalance = (wei: bigint) =>
+      fetch(description.rpcUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'anvil_setBalance',
+          params: [description.wallet.address, `0x${wei.toString(16)}`],
+        }),
+      });
+    const cli = (args: string[]) => run(['bin/hostpay.ts', ...args], env, 60_000);
+    const pay = (uniqueId: string, to: string) =>
+      cli([
+        'pay',
+        '--currency',
+        'eth',
+        '--amount',
+        '0.01',
+        '--to',
+        to,
+        '--unique-id',
+        uniqueId,
+        '--watch',
+        '--timeout',
+        '60',
+      ]);
+    const provider = new JsonRpcProvider(description.rpcUrl, undefined, { cacheTimeout: -1 });
+    try {
+      const funded = await provider.getBalance(description.wallet.address);
+      const drained = `stack-drained-${Date.now()}`;
+      const to = Wallet.createRandom().address;
+      await setWalletBalance(0n);
+      const failed = await pay(drained, to);
+      assert.equal(failed.code, 1, failed.stdout);
+      assert.match(failed.stdout, /INSUFFICIENT_FUNDS/);
+      const listed = await waitFor(
+        async () => {
+          const list = await cli(['failed', 'list', '--json']);
+          const body = JSON.parse(list.stdout) as { items: { unique_id: string; error_code: string }[] };
+          return body.items.find((item) => item.unique_id === drained);
+        },
+        30_000,
+        'the failure in hostpay failed list',
+      );
+      assert.equal(listed.error_code, 'INSUFFICIENT_FUNDS');
+      const shown = await cli(['failed', 'show', drained]);
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.match(shown.stdout, /INSUFFICIENT_FUNDS/);
+      const refused = await cli(['failed', 'retry', drained]);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /not_retryable/);
+      await setWalletBalance(funded);
+      const forced = await cli(['failed', 'retry', drained, '--force', '--notes', 'wallet funded']);
+      assert.equal(forced.code, 0, forced.stderr);
+      await waitFor(
+        async () => (await provider.getBalance(to)) === parseEther('0.01'),
+        60_000,
+        'the forced retry to pay',
+      );
+
+      const doomed = `stack-cancel-${Date.now()}`;
+      const badAddress = '0x459b9C28A8e266d59Ff57A8206730A4a264d5A2E';
+      assert.equal((await pay(doomed, badAddress)).code, 1);
+      await waitFor(
+        async () => (await cli(['failed', 'show', doomed])).code === 0,
+        30_000,
+        'the bad-address failure to be recorded',
+      );
+      const cancelled = await cli(['failed', 'cancel', doomed, '--notes', 'bad address from upstream']);
+      assert.equal(cancelled.code, 0, cancelled.stderr);
+      assert.match((await cli(['failed', 'show', doomed, '--json'])).stdout, /"failed_cancelled"/);
+    } finally {
+      provider.destroy();
+    }
+  });
+
   it('streams the functions log events readably', () => {
     assert.match(output, /^\d\d:\d\d:\d\d\.\d{3} executePayment +[A-Z]+ +payment_received +stack-test-eth-/m);
     assert.match(output, /^\d\d:\d\d:\d\d\.\d{3} tasks +TASK +payment -> executePayment /m);
