@@ -4,9 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { JsonRpcProvider, Wallet } from 'ethers';
-import { createAdminApi } from '../../functions/adminApi.js';
-import { createRecoverPayments } from '../../functions/recoverPayments.js';
-import { mineBlocks, pendingTransactionHashes, setAutomine, setBalance } from '../../local/anvil.js';
+import {
+  anvilRpc,
+  dropTransaction,
+  mineBlocks,
+  pendingTransactionHashes,
+  setAutomine,
+  setBalance,
+} from '../../local/anvil.js';
 import { buildAssetTable, resolveAsset } from '../../shared/assets.js';
 import { createChainClient, transferPayout } from '../../shared/chain/index.js';
 import {
@@ -19,14 +24,12 @@ import {
   releaseLease,
 } from '../../shared/db/index.js';
 import { countTransfers } from '../support/chainAudit.js';
-import { type Harness, startFunction, startHarness, waitUntil } from '../support/hostpay.js';
+import { type Harness, startHarness, waitUntil } from '../support/hostpay.js';
 
 describe('recovery on chain: recoverPayments and adminApi', function () {
   this.timeout(120_000);
   let h: Harness;
   let provider: JsonRpcProvider;
-  let admin: Awaited<ReturnType<typeof startFunction>>;
-  let recover: Awaited<ReturnType<typeof startFunction>>;
   let n = 0;
   const id = (label: string) => `${label}-${Date.now()}-${++n}`;
   const recipient = () => Wallet.createRandom().address;
@@ -38,13 +41,9 @@ describe('recovery on chain: recoverPayments and adminApi', function () {
       staticNetwork: true,
       cacheTimeout: -1,
     });
-    admin = await startFunction('adminApi', createAdminApi({ env: h.env }));
-    recover = await startFunction('recoverPayments', createRecoverPayments({ env: h.env }));
   });
   after(async () => {
     provider?.destroy();
-    await admin?.close();
-    await recover?.close();
     await h?.stop();
   });
 
@@ -69,8 +68,7 @@ describe('recovery on chain: recoverPayments and adminApi', function () {
     });
     const assets = buildAssetTable(h.anvil.chainId, JSON.parse(h.env.ASSETS!));
     const asset = resolveAsset(assets, { currency: 'eth', network: 'eth' });
-    // An attempt that broadcast and died before it could schedule anything: no task exists for it.
-    const claim = await claimPayout(h.db.sql, {
+    await claimPayout(h.db.sql, {
       uniqueId,
       cnApiId: 'cn-test',
       context: 'instant',
@@ -106,7 +104,7 @@ describe('recovery on chain: recoverPayments and adminApi', function () {
     }
   }
 
-  const runRecovery = () => call(recover.url, 'POST', {});
+  const runRecovery = () => call(h.urls.recoverPayments, 'POST', {});
   const failureRow = (uniqueId: string) =>
     waitUntil(() => getFailedTransaction(h.db.sql, { uniqueId }), 20_000, `the failure row of ${uniqueId}`);
 
@@ -149,7 +147,7 @@ describe('recovery on chain: recoverPayments and adminApi', function () {
       });
       assert.equal(answer.body.error_code, 'INSUFFICIENT_FUNDS');
       await failureRow(uniqueId);
-      const refused = await call(`${admin.url}/failed-transactions/${uniqueId}/retry`, 'POST', {});
+      const refused = await call(`${h.urls.adminApi}/failed-transactions/${uniqueId}/retry`, 'POST', {});
       assert.equal(refused.status, 409);
       assert.equal(refused.body.error, 'not_retryable');
       assert.match(String(refused.body.message), /INSUFFICIENT_FUNDS/);
@@ -157,7 +155,7 @@ describe('recovery on chain: recoverPayments and adminApi', function () {
     } finally {
       await setBalance(h.anvil.rpcUrl, h.wallet.address, funded);
     }
-    const forced = await call(`${admin.url}/failed-transactions/${uniqueId}/retry`, 'POST', {
+    const forced = await call(`${h.urls.adminApi}/failed-transactions/${uniqueId}/retry`, 'POST', {
       force: true,
       notes: 'wallet funded',
     });
@@ -165,7 +163,9 @@ describe('recovery on chain: recoverPayments and adminApi', function () {
     await h.waitForPayout(uniqueId, ['confirmed']);
     assert.equal(await transfersTo(to), 1);
     assert.equal(await provider.getBalance(to), 10n ** 16n);
-    const again = await call(`${admin.url}/failed-transactions/${uniqueId}/retry`, 'POST', { force: true });
+    const again = await call(`${h.urls.adminApi}/failed-transactions/${uniqueId}/retry`, 'POST', {
+      force: true,
+    });
     assert.equal(again.status, 409, 'a second forced retry of a paid payout is refused');
     assert.equal(await transfersTo(to), 1);
   });
@@ -191,35 +191,57 @@ describe('recovery on chain: recoverPayments and adminApi', function () {
     assert.equal(await provider.getBalance(to), 10n ** 16n);
   });
 
+  /** The failure row an operator finds for a payout whose transfer may still be mined. */
+  const recordTimeoutFailure = (uniqueId: string, to: string) =>
+    insertFailedTransaction(h.db.sql, {
+      uniqueId,
+      cnApiId: 'cn-test',
+      fromCurrency: 'eth',
+      fromNetwork: 'eth',
+      fromAmount: '0.01',
+      payinAddress: to,
+      context: 'instant',
+      errorCode: 'CONFIRMATION_TIMEOUT',
+      errorMessage: 'not mined in time',
+      attemptCount: 3,
+    });
+  const cancelRequest = (uniqueId: string) =>
+    call(`${h.urls.adminApi}/failed-transactions/${uniqueId}/status`, 'PUT', {
+      status: 'failed_cancelled',
+      admin_notes: 'customer withdrew',
+    });
+  /** [kind, chain state, receipt status] of each signed transaction, as adminApi shows them. */
+  const chainStates = async (uniqueId: string) => {
+    const shown = await call(`${h.urls.adminApi}/failed-transactions/${uniqueId}`, 'GET');
+    assert.equal(shown.status, 200, JSON.stringify(shown.body));
+    return (shown.body.transactions as { kind: string; chain: { state: string; success?: boolean } }[])
+      .map((t) => [t.kind, t.chain.state, t.chain.success ?? null])
+      .sort();
+  };
+  /** Resolves once the cancel is stored and is the only transaction in the node's pool. */
+  const cancelInPool = (uniqueId: string) =>
+    waitUntil(
+      async () => {
+        const cancel = (await listPayoutTransactions(h.db.sql, { uniqueId })).find(
+          (t) => t.kind === 'cancel',
+        );
+        const pool = await pendingTransactionHashes(h.anvil.rpcUrl);
+        return cancel && pool.length === 1 && pool[0] === cancel.hash ? cancel : undefined;
+      },
+      10_000,
+      'the cancel to replace the transfer in the pool',
+    );
+
   it('cancels on chain when an operator sets failed_cancelled on a payout whose transfer is still pending', async () => {
     const uniqueId = id('cancel');
     const to = recipient();
     await broadcastAndCrash(uniqueId, to);
     try {
-      await insertFailedTransaction(h.db.sql, {
-        uniqueId,
-        cnApiId: 'cn-test',
-        fromCurrency: 'eth',
-        fromNetwork: 'eth',
-        fromAmount: '0.01',
-        payinAddress: to,
-        context: 'instant',
-        errorCode: 'CONFIRMATION_TIMEOUT',
-        errorMessage: 'not mined in time',
-        attemptCount: 3,
-      });
-      const put = call(`${admin.url}/failed-transactions/${uniqueId}/status`, 'PUT', {
-        status: 'failed_cancelled',
-        admin_notes: 'customer withdrew',
-      });
+      await recordTimeoutFailure(uniqueId, to);
+      assert.deepEqual(await chainStates(uniqueId), [['transfer', 'pending', null]]);
+      const put = cancelRequest(uniqueId);
       // The cancel goes out at the transfer's nonce with higher fees and replaces it in the pool.
-      await waitUntil(
-        async () =>
-          (await pendingTransactionHashes(h.anvil.rpcUrl)).length === 1 &&
-          (await listPayoutTransactions(h.db.sql, { uniqueId })).length === 2,
-        10_000,
-        'the cancel to be sent',
-      );
+      await cancelInPool(uniqueId);
       await mineBlocks(h.anvil.rpcUrl, 1);
       const answer = await put;
       assert.equal(answer.status, 200, JSON.stringify(answer.body));
@@ -228,6 +250,7 @@ describe('recovery on chain: recoverPayments and adminApi', function () {
     }
     const row = await getFailedTransaction(h.db.sql, { uniqueId });
     assert.equal(row?.status, 'failed_cancelled');
+    assert.equal(row?.recoveredBy, 'test-operator');
     assert.match(row?.adminNotes ?? '', /on-chain cancel/);
     assert.equal((await h.payout(uniqueId))?.status, 'cancelled');
     const txs = await listPayoutTransactions(h.db.sql, { uniqueId });
@@ -237,15 +260,89 @@ describe('recovery on chain: recoverPayments and adminApi', function () {
     ]);
     assert.equal(await provider.getBalance(to), 0n);
     assert.equal(await transfersTo(to), 0);
-    const shown = await call(`${admin.url}/failed-transactions/${uniqueId}`, 'GET');
-    const states = (
-      shown.body.transactions as { kind: string; chain: { state: string; success?: boolean } }[]
-    )
-      .map((t) => [t.kind, t.chain.state, t.chain.success ?? null])
-      .sort();
-    assert.deepEqual(states, [
+    assert.deepEqual(await chainStates(uniqueId), [
       ['cancel', 'mined', true],
       ['transfer', 'unknown', null],
     ]);
+  });
+
+  it('refuses the cancel and records the payout paid when the transfer is mined before its cancel', async () => {
+    const uniqueId = id('race');
+    const to = recipient();
+    await broadcastAndCrash(uniqueId, to);
+    const [transfer] = await listPayoutTransactions(h.db.sql, { uniqueId });
+    assert.ok(transfer);
+    try {
+      await recordTimeoutFailure(uniqueId, to);
+      const put = cancelRequest(uniqueId);
+      const cancel = await cancelInPool(uniqueId);
+      // The transfer wins the race: the node loses the cancel and is handed the transfer's own bytes again.
+      await dropTransaction(h.anvil.rpcUrl, cancel.hash);
+      await anvilRpc(h.anvil.rpcUrl, 'eth_sendRawTransaction', [transfer.rawTransaction]);
+      await mineBlocks(h.anvil.rpcUrl, 1);
+      const answer = await put;
+      assert.equal(answer.status, 409, JSON.stringify(answer.body));
+      assert.equal(answer.body.error, 'already_paid');
+      assert.match(String(answer.body.message), new RegExp(transfer.hash));
+    } finally {
+      await setAutomine(h.anvil.rpcUrl, true);
+    }
+    const payout = await h.payout(uniqueId);
+    assert.equal(payout?.status, 'confirmed');
+    assert.equal(payout?.confirmedTxHash, transfer.hash);
+    assert.equal((await getFailedTransaction(h.db.sql, { uniqueId }))?.status, 'failed_pending_review');
+    assert.equal(await transfersTo(to), 1);
+    assert.equal(await provider.getBalance(to), 10n ** 16n);
+    assert.deepEqual(await chainStates(uniqueId), [
+      ['cancel', 'unknown', null],
+      ['transfer', 'mined', true],
+    ]);
+    const recovered = await call(`${h.urls.adminApi}/failed-transactions/${uniqueId}/status`, 'PUT', {
+      status: 'recovered',
+      admin_notes: 'paid before the cancel',
+    });
+    assert.equal(recovered.status, 200, JSON.stringify(recovered.body));
+    assert.equal((recovered.body.failure as { recovery_tx_hash: string }).recovery_tx_hash, transfer.hash);
+  });
+
+  it('answers cancel_pending while neither transaction is mined, and cancels once asked again after mining', async () => {
+    const uniqueId = id('slow-cancel');
+    const to = recipient();
+    await broadcastAndCrash(uniqueId, to);
+    try {
+      await recordTimeoutFailure(uniqueId, to);
+      const first = await cancelRequest(uniqueId);
+      assert.equal(first.status, 409, JSON.stringify(first.body));
+      assert.equal(first.body.error, 'cancel_pending');
+      assert.equal((await getFailedTransaction(h.db.sql, { uniqueId }))?.status, 'failed_pending_review');
+      assert.deepEqual(await chainStates(uniqueId), [
+        ['cancel', 'pending', null],
+        ['transfer', 'unknown', null],
+      ]);
+      await mineBlocks(h.anvil.rpcUrl, 1);
+      const second = await cancelRequest(uniqueId);
+      assert.equal(second.status, 200, JSON.stringify(second.body));
+    } finally {
+      await setAutomine(h.anvil.rpcUrl, true);
+    }
+    assert.equal((await getFailedTransaction(h.db.sql, { uniqueId }))?.status, 'failed_cancelled');
+    assert.equal((await h.payout(uniqueId))?.status, 'cancelled');
+    const txs = await listPayoutTransactions(h.db.sql, { uniqueId });
+    assert.equal(txs.length, 2, 'asking again signs no second cancel');
+    assert.equal(await provider.getBalance(to), 0n);
+    assert.equal(await transfersTo(to), 0);
+  });
+
+  it('logs every operator change and recovery run as an event, and never a secret', () => {
+    assert.ok(h.events('admin_status_changed').length >= 3);
+    assert.ok(h.events('admin_retry_requested').length >= 1);
+    assert.ok(h.events('recovery_run').length >= 3);
+    const secrets = [
+      h.wallet.privateKey,
+      h.wallet.privateKey.slice(2),
+      h.signingKey,
+      h.env.SLACK_WEBHOOK_URL!,
+    ];
+    for (const line of h.rawLogs) for (const secret of secrets) assert.ok(!line.includes(secret), line);
   });
 });

@@ -8,8 +8,10 @@ import type { AddressInfo } from 'node:net';
 import { http } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { Wallet } from 'ethers';
+import { createAdminApi } from '../../functions/adminApi.js';
 import { createExecutePayment } from '../../functions/executePayment.js';
 import { createRecordFailure } from '../../functions/recordFailure.js';
+import { createRecoverPayments } from '../../functions/recoverPayments.js';
 import { createRetryPayment } from '../../functions/retryPayment.js';
 import { type RunningAnvil, startAnvil } from '../../local/anvil.js';
 import { type CloudTasksEmulator, startCloudTasksEmulator } from '../../local/cloudTasks/index.js';
@@ -43,7 +45,13 @@ export interface Harness {
   tokens: TestTokenAddresses;
   signingKey: string;
   env: Record<string, string>;
-  urls: { executePayment: string; retryPayment: string; recordFailure: string };
+  urls: {
+    executePayment: string;
+    retryPayment: string;
+    recordFailure: string;
+    adminApi: string;
+    recoverPayments: string;
+  };
   /** Every structured log line the functions wrote, parsed. */
   logs: Record<string, unknown>[];
   /** Every raw log line, for the secret check. */
@@ -145,12 +153,16 @@ export async function startHarness(options: { env?: Record<string, string> } = {
       executePayment: await startFunction('executePayment', createExecutePayment({ env, write })),
       retryPayment: await startFunction('retryPayment', createRetryPayment({ env, write })),
       recordFailure: await startFunction('recordFailure', createRecordFailure({ env, write })),
+      adminApi: await startFunction('adminApi', createAdminApi({ env, write })),
+      recoverPayments: await startFunction('recoverPayments', createRecoverPayments({ env, write })),
     };
     for (const fn of Object.values(fns)) stops.push(() => fn.close());
     const urls = {
       executePayment: fns.executePayment.url,
       retryPayment: fns.retryPayment.url,
       recordFailure: fns.recordFailure.url,
+      adminApi: fns.adminApi.url,
+      recoverPayments: fns.recoverPayments.url,
     };
     Object.assign(env, {
       HOSTPAY_ENV: 'local',
