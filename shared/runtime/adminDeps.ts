@@ -1,8 +1,10 @@
 /** Cold-start wiring of adminApi and recoverPayments (STYLE.md rule 2): configuration, database, queue. */
 import { buildAssetTable } from '../assets.js';
 import { cancelOnChain } from '../attempt/cancelOnChain.js';
+import { notifyCompleted } from '../attempt/settle.js';
 import { type ChainState, createChainClient, readTransactionState } from '../chain/index.js';
 import type { FunctionName } from '../config.js';
+import { getPayout } from '../db/index.js';
 import type { RecoveryDeps } from '../recovery/recoveryDeps.js';
 import type { CancelOnChain } from '../recovery/updateFailureStatus.js';
 import { type CreateDepsOptions, configFor, healthProbes, openBaseDeps } from './createDeps.js';
@@ -31,8 +33,14 @@ export async function createRecoveryDeps(
       ? createChainClient({ rpcUrl, chainId, privateKey: walletPrivateKey })
       : undefined;
   const cancel: CancelOnChain | undefined = chain
-    ? (payout) =>
-        cancelOnChain({ config, sql, chain, assets: buildAssetTable(chain.chainId, config.assets) }, payout)
+    ? async (payout) => {
+        const assets = buildAssetTable(chain.chainId, config.assets);
+        const mined = await cancelOnChain({ config, sql, chain, assets }, payout);
+        // The transfer won the race: the payout is paid, and the upstream hears it as after any confirmation.
+        const after = await getPayout(sql, { uniqueId: payout.uniqueId });
+        if (after?.status === 'confirmed') await notifyCompleted(base, base.logger, after);
+        return mined;
+      }
     : undefined;
   const close = async () => {
     chain?.provider.destroy();

@@ -23,6 +23,7 @@ import {
   markPayoutSubmitted,
   releaseLease,
 } from '../../shared/db/index.js';
+import { decodePaymentCompleted } from '../../shared/token/index.js';
 import { countTransfers } from '../support/chainAudit.js';
 import { type Harness, startHarness, waitUntil } from '../support/hostpay.js';
 
@@ -266,7 +267,7 @@ describe('recovery on chain: recoverPayments and adminApi', function () {
     ]);
   });
 
-  it('refuses the cancel and records the payout paid when the transfer is mined before its cancel', async () => {
+  it('refuses the cancel, records the payout paid and tells the upstream when the transfer is mined before its cancel', async () => {
     const uniqueId = id('race');
     const to = recipient();
     await broadcastAndCrash(uniqueId, to);
@@ -297,6 +298,17 @@ describe('recovery on chain: recoverPayments and adminApi', function () {
       ['cancel', 'unknown', null],
       ['transfer', 'mined', true],
     ]);
+    const notice = await waitUntil(
+      async () =>
+        h.upstream.requests
+          .filter((r) => r.path === '/payment-completed')
+          .map((r) => JSON.parse(r.body.toString()).token as string)
+          .map((token) => decodePaymentCompleted(token, { keys: { current: h.signingKey }, freshness: null }))
+          .find((decoded) => decoded.unique_id === uniqueId),
+      10_000,
+      'the payment-completed notice of the payout the cancel lost to',
+    );
+    assert.equal(notice.tx_hash, transfer.hash);
     const recovered = await call(`${h.urls.adminApi}/failed-transactions/${uniqueId}/status`, 'PUT', {
       status: 'recovered',
       admin_notes: 'paid before the cancel',
