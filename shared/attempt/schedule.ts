@@ -12,8 +12,11 @@ import {
   type PaymentRequest,
 } from './tokens.js';
 
+/** Enqueueing needs only the configuration, the client and the clock. */
+type TaskDeps = Pick<QueueDeps, 'config' | 'tasks' | 'now'>;
+
 // Cloud Tasks allows 15 s to 30 min; the lease bounds the longest attempt, so the deadline covers it.
-function dispatchDeadline(deps: QueueDeps): number {
+function dispatchDeadline(deps: TaskDeps): number {
   return Math.min(1800, Math.max(15, deps.config.leaseSeconds + 30));
 }
 
@@ -23,7 +26,7 @@ function cycleKey(request: PaymentRequest): string {
 }
 
 function enqueue(
-  deps: QueueDeps,
+  deps: TaskDeps,
   queue: string,
   url: string,
   name: string,
@@ -45,21 +48,39 @@ function enqueue(
   });
 }
 
+/**
+ * Puts a signed request on the retry queue for retryPayment: the one way every retry, check, operator retry
+ * and sweep is handed on. `name` makes a repeat a no-op.
+ */
+export function enqueueAttempt(
+  deps: TaskDeps,
+  params: { request: PaymentRequest; name: string; delaySeconds?: number },
+) {
+  const config = requireSettings(deps.config, ['retryQueue', 'retryPaymentUrl']);
+  const token = encodeRequestToken(config, params.request, deps.now());
+  return enqueue(
+    deps,
+    config.retryQueue,
+    config.retryPaymentUrl,
+    params.name,
+    { token },
+    params.delaySeconds,
+  );
+}
+
 /** Schedules attempt `request.attempt_count + 1` after `delaySeconds`, carrying the last error code. */
 export function scheduleRetry(
   deps: QueueDeps,
   request: PaymentRequest,
   params: { errorCode: string; delaySeconds: number },
 ) {
-  const config = requireSettings(deps.config, ['retryQueue', 'retryPaymentUrl']);
   const next: PaymentRequest = {
     ...request,
     attempt_count: request.attempt_count + 1,
     last_error_code: params.errorCode,
   };
-  const token = encodeRequestToken(config, next, deps.now());
   const name = taskName('retry', cycleKey(request), next.attempt_count);
-  return enqueue(deps, config.retryQueue, config.retryPaymentUrl, name, { token }, params.delaySeconds);
+  return enqueueAttempt(deps, { request: next, name, delaySeconds: params.delaySeconds });
 }
 
 /**
@@ -67,15 +88,11 @@ export function scheduleRetry(
  * up. `round` tells successive checks apart (the task name must change for each).
  */
 export function scheduleCheck(deps: QueueDeps, request: PaymentRequest, params: { round: number }) {
-  const config = requireSettings(deps.config, ['retryQueue', 'retryPaymentUrl']);
-  const token = encodeRequestToken(
-    config,
-    { ...request, last_error_code: 'CONFIRMATION_TIMEOUT' },
-    deps.now(),
-  );
-  const name = taskName('check', cycleKey(request), params.round);
-  const delay = config.confirmationCheckDelaySeconds;
-  return enqueue(deps, config.retryQueue, config.retryPaymentUrl, name, { token }, delay);
+  return enqueueAttempt(deps, {
+    request: { ...request, last_error_code: 'CONFIRMATION_TIMEOUT' },
+    name: taskName('check', cycleKey(request), params.round),
+    delaySeconds: deps.config.confirmationCheckDelaySeconds,
+  });
 }
 
 /** The failure of one payout as recordFailure and the upstream learn it. */

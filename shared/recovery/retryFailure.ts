@@ -1,6 +1,6 @@
 /** `POST /failed-transactions/{unique_id}/retry` and the automated retry: a new attempt cycle (DESIGN.md §2, §3.1). */
 
-import { encodeRequestToken } from '../attempt/tokens.js';
+import { enqueueAttempt } from '../attempt/schedule.js';
 import { requireSettings } from '../config.js';
 import {
   type FailedTransaction,
@@ -16,7 +16,6 @@ import {
 } from '../db/index.js';
 import { ERROR_CODES, HostpayError, isErrorCode } from '../errors.js';
 import { RequestError } from '../http/requestError.js';
-import { enqueueTask } from '../tasks/enqueueTask.js';
 import { taskName } from '../tasks/taskName.js';
 import type { RecoveryDeps } from './recoveryDeps.js';
 import { Refusal } from './refusal.js';
@@ -63,7 +62,7 @@ export async function retryFailure(
   deps: Pick<RecoveryDeps, 'sql' | 'tasks' | 'config' | 'now'>,
   params: RetryFailureParams,
 ): Promise<RetryFailureResult> {
-  const config = requireSettings(deps.config, ['retryQueue', 'retryPaymentUrl']);
+  const _config = requireSettings(deps.config, ['retryQueue', 'retryPaymentUrl']);
   const failure = await getFailedTransaction(deps.sql, { uniqueId: params.uniqueId });
   if (failure === null) throw notFound(params.uniqueId);
   if (!params.force && !isRetryableCode(failure.errorCode)) {
@@ -100,20 +99,9 @@ export async function retryFailure(
   const reopened = payout?.status === 'failed';
   if (reopened) await reopenPayout(deps.sql, { uniqueId: failure.uniqueId });
 
-  const token = encodeRequestToken(config, request, deps.now());
   const name = taskName('recovery', `${request.unique_id}@${request.first_attempt_at}`, 1);
   try {
-    const task = await enqueueTask(deps.tasks, {
-      project: config.tasksProject,
-      location: config.tasksLocation,
-      queue: config.retryQueue,
-      url: config.retryPaymentUrl,
-      body: { token },
-      name,
-      dispatchDeadlineSeconds: Math.min(1800, Math.max(15, config.leaseSeconds + 30)),
-      oidcServiceAccountEmail: config.tasksInvokerServiceAccount,
-      now: deps.now,
-    });
+    const task = await enqueueAttempt(deps, { request, name });
     return { failure: scheduled, taskName: task.taskName, firstAttemptAt: nowSeconds, reopened };
   } catch (error) {
     await putBack(deps, { failure, payout: reopened ? payout : null, from });

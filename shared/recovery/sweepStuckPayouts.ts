@@ -1,8 +1,7 @@
 /** The sweep: ledger payouts stuck in a working status with nobody on them go back on the retry queue (DESIGN.md §2, §3.2). */
-import { encodeRequestToken } from '../attempt/tokens.js';
+import { enqueueAttempt } from '../attempt/schedule.js';
 import { requireSettings } from '../config.js';
 import { listStuckPayouts, type Payout } from '../db/index.js';
-import { enqueueTask } from '../tasks/enqueueTask.js';
 import { taskName } from '../tasks/taskName.js';
 import type { RecoveryDeps } from './recoveryDeps.js';
 import { requestFromPayout } from './retryRequest.js';
@@ -37,17 +36,9 @@ export async function sweepStuckPayouts(
     const next = payout.status === 'retry_scheduled' ? payout.attemptCount + 1 : payout.attemptCount;
     const attempt = Math.min(Math.max(next, 1), config.maxAttempts);
     const request = requestFromPayout(payout, { attempt, nowSeconds: Math.floor(deps.now() / 1000) });
-    const token = encodeRequestToken(config, request, deps.now());
-    const task = await enqueueTask(deps.tasks, {
-      project: config.tasksProject,
-      location: config.tasksLocation,
-      queue: config.retryQueue,
-      url: config.retryPaymentUrl,
-      body: { token },
+    const task = await enqueueAttempt(deps, {
+      request,
       name: taskName('sweep', `${payout.uniqueId}@${payout.updatedAt.getTime()}`, attempt),
-      dispatchDeadlineSeconds: Math.min(1800, Math.max(15, config.leaseSeconds + 30)),
-      oidcServiceAccountEmail: config.tasksInvokerServiceAccount,
-      now: deps.now,
     });
     swept.push({ unique_id: payout.uniqueId, status: payout.status, attempt, created: task.created });
   }
