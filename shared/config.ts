@@ -1,5 +1,12 @@
 /** Configuration: settings, their loader and the Config type (DESIGN.md §8). */
-export { type AssetSetting, type Config, SETTING_FIELDS } from './config/config.js';
+export {
+  type AssetSetting,
+  attemptBoundSeconds,
+  type Config,
+  DISPATCH_MARGIN_SECONDS,
+  MAX_DISPATCH_DEADLINE_SECONDS,
+  SETTING_FIELDS,
+} from './config/config.js';
 export { type LoadConfigOptions, loadConfig, requireSettings } from './config/loadConfig.js';
 export { CONTEXTS, parseDecimalUnits } from './config/parsers.js';
 export {

@@ -1,6 +1,14 @@
 /** Error codes and the one error class every module throws (DESIGN.md §5, STYLE.md rule 3). */
 
-export type ErrorCategory = 'permanent' | 'transient' | 'config' | 'unknown' | 'token' | 'infrastructure';
+/** `fence`: the delivery may no longer act on the payout (docs/architecture.md, "The fence"); it stops, changing nothing. */
+export type ErrorCategory =
+  | 'permanent'
+  | 'transient'
+  | 'config'
+  | 'unknown'
+  | 'token'
+  | 'infrastructure'
+  | 'fence';
 
 interface CodeSpec {
   readonly category: ErrorCategory;
@@ -105,6 +113,18 @@ export const ERROR_CODES = {
     category: 'infrastructure',
     retryable: true,
     description: 'Cloud Tasks could not be reached.',
+  },
+  LEASE_LOST: {
+    category: 'fence',
+    retryable: false,
+    description:
+      'Another delivery holds the payout now, or it is settled; this delivery stops and changes nothing.',
+  },
+  CANCEL_REQUESTED: {
+    category: 'fence',
+    retryable: false,
+    description:
+      'An operator asked for the payout to be cancelled; no transfer may be signed for it any more.',
   },
   STATUS_TRANSITION_REFUSED: {
     category: 'permanent',

@@ -58,8 +58,10 @@ CREATE TABLE payout_transactions (
   receipt_status smallint,
   gas_used numeric(78,0),
   created_at timestamp with time zone NOT NULL DEFAULT now(),
-  updated_at timestamp with time zone NOT NULL DEFAULT now()
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  cycle integer NOT NULL DEFAULT 1
 );
+ALTER TABLE payout_transactions ADD CONSTRAINT payout_transactions_cycle_check CHECK ((cycle >= 1));
 ALTER TABLE payout_transactions ADD CONSTRAINT payout_transactions_fees_check CHECK (((max_priority_fee_per_gas >= (0)::numeric) AND (max_priority_fee_per_gas <= max_fee_per_gas)));
 ALTER TABLE payout_transactions ADD CONSTRAINT payout_transactions_from_address_check CHECK (((from_address)::text ~ '^0x[0-9a-f]{40}$'::text));
 ALTER TABLE payout_transactions ADD CONSTRAINT payout_transactions_gas_limit_check CHECK ((gas_limit > (0)::numeric));
@@ -103,7 +105,8 @@ CREATE TABLE payouts (
   confirmed_gas_used numeric(78,0),
   confirmed_at timestamp with time zone,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
-  updated_at timestamp with time zone NOT NULL DEFAULT now()
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  cycle integer NOT NULL DEFAULT 1
 );
 ALTER TABLE payouts ADD CONSTRAINT payouts_amount_base_units_check CHECK ((amount_base_units >= (0)::numeric));
 ALTER TABLE payouts ADD CONSTRAINT payouts_amount_decimal_check CHECK ((amount_decimal >= (0)::numeric));
@@ -113,11 +116,12 @@ ALTER TABLE payouts ADD CONSTRAINT payouts_chain_id_check CHECK ((chain_id > 0))
 ALTER TABLE payouts ADD CONSTRAINT payouts_confirmed_block_hash_check CHECK (((confirmed_block_hash)::text ~ '^0x[0-9a-f]{64}$'::text));
 ALTER TABLE payouts ADD CONSTRAINT payouts_confirmed_check CHECK ((((status)::text <> 'confirmed'::text) OR ((confirmed_tx_hash IS NOT NULL) AND (confirmed_block_number IS NOT NULL) AND (confirmed_at IS NOT NULL))));
 ALTER TABLE payouts ADD CONSTRAINT payouts_confirmed_tx_hash_check CHECK (((confirmed_tx_hash)::text ~ '^0x[0-9a-f]{64}$'::text));
+ALTER TABLE payouts ADD CONSTRAINT payouts_cycle_check CHECK ((cycle >= 1));
 ALTER TABLE payouts ADD CONSTRAINT payouts_decimals_check CHECK (((decimals >= 0) AND (decimals <= 36)));
 ALTER TABLE payouts ADD CONSTRAINT payouts_lease_check CHECK (((lease_owner IS NULL) = (lease_expires_at IS NULL)));
 ALTER TABLE payouts ADD CONSTRAINT payouts_pkey PRIMARY KEY (id);
 ALTER TABLE payouts ADD CONSTRAINT payouts_recipient_check CHECK (((recipient)::text ~ '^0x[0-9a-fA-F]{40}$'::text));
-ALTER TABLE payouts ADD CONSTRAINT payouts_status_check CHECK (((status)::text = ANY ((ARRAY['received'::character varying, 'retry_scheduled'::character varying, 'submitted'::character varying, 'pending_confirmation'::character varying, 'confirmed'::character varying, 'failed'::character varying, 'cancelled'::character varying])::text[])));
+ALTER TABLE payouts ADD CONSTRAINT payouts_status_check CHECK (((status)::text = ANY ((ARRAY['received'::character varying, 'retry_scheduled'::character varying, 'submitted'::character varying, 'pending_confirmation'::character varying, 'cancel_requested'::character varying, 'confirmed'::character varying, 'failed'::character varying, 'cancelled'::character varying])::text[])));
 ALTER TABLE payouts ADD CONSTRAINT payouts_unique_id_check CHECK (((unique_id)::text <> ''::text));
 ALTER TABLE payouts ADD CONSTRAINT payouts_unique_id_key UNIQUE (unique_id);
 CREATE INDEX payouts_status_updated_at_idx ON public.payouts USING btree (status, updated_at);

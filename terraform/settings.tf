@@ -13,7 +13,7 @@ locals {
     CONFIRMATIONS                    = local.chain_functions
     CONFIRMATION_CHECK_DELAY_SECONDS = local.chain_functions
     DATABASE_URL                     = local.function_names
-    FAILURE_QUEUE                    = local.attempt_functions
+    FAILURE_QUEUE                    = concat(local.attempt_functions, ["recoverPayments"])
     FEE_BUMP_PERCENT                 = local.chain_functions
     GAS_LIMIT_MARGIN_PERCENT         = local.chain_functions
     HOSTPAY_ENV                      = local.function_names
@@ -23,19 +23,21 @@ locals {
     MAX_BODY_BYTES                   = local.function_names
     MAX_FEE_PER_GAS_GWEI             = local.chain_functions
     MAX_PRIORITY_FEE_PER_GAS_GWEI    = local.chain_functions
-    NOTICE_QUEUE                     = concat(local.attempt_functions, ["recordFailure"])
+    NOTICE_QUEUE                     = concat(local.attempt_functions, ["adminApi", "recordFailure"])
     PAYMENT_CAPS                     = local.attempt_functions
     PAYMENT_QUEUE                    = ["executePayment"]
     PENDING_ALERT_SECONDS            = local.attempt_functions
     RATE_LIMIT_RETRY_DELAY_SECONDS   = local.attempt_functions
     RECEIPT_WAIT_SECONDS             = local.chain_functions
-    RECORD_FAILURE_URL               = local.attempt_functions
+    REORG_SAFE_DEPTH                 = local.chain_functions
+    RECORD_FAILURE_URL               = concat(local.attempt_functions, ["recoverPayments"])
     RECOVERY_BATCH_SIZE              = ["recoverPayments"]
     RECOVERY_COOLDOWN_SECONDS        = ["recoverPayments"]
     RECOVERY_MAX_AUTOMATED_RETRIES   = ["recoverPayments"]
     RETRY_DELAY_SECONDS              = local.attempt_functions
     RETRY_PAYMENT_URL                = local.retry_writers
     RETRY_QUEUE                      = local.retry_writers
+    RPC_TIMEOUT_SECONDS              = local.chain_functions
     RPC_URL                          = local.chain_functions
     SLACK_WEBHOOK_URL                = ["recordFailure"]
     STUCK_AFTER_SECONDS              = ["recoverPayments", "adminApi"]
@@ -47,8 +49,8 @@ locals {
     TOKEN_MAX_FUTURE_SECONDS         = local.verify_functions
     TOKEN_SIGNING_KEY                = local.function_names
     TOKEN_SIGNING_KEY_PREVIOUS       = local.verify_functions
-    UPSTREAM_COMPLETED_URL           = local.attempt_functions
-    UPSTREAM_COMPLETED_URLS          = local.attempt_functions
+    UPSTREAM_COMPLETED_URL           = concat(local.attempt_functions, ["adminApi"])
+    UPSTREAM_COMPLETED_URLS          = concat(local.attempt_functions, ["adminApi"])
     UPSTREAM_FAILED_URL              = ["recordFailure"]
     WALLET_PRIVATE_KEY               = local.chain_functions
   }

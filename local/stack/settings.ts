@@ -36,6 +36,9 @@ export const LOCAL_TIMINGS: Partial<Record<SettingName, string>> = {
   RATE_LIMIT_RETRY_DELAY_SECONDS: '30',
   RECEIPT_WAIT_SECONDS: '20',
   LEASE_SECONDS: '60',
+  RPC_TIMEOUT_SECONDS: '10',
+  // anvil mines only when a transaction arrives and is never reorganised: depth 1 settles a cancel at once.
+  REORG_SAFE_DEPTH: '1',
   CONFIRMATION_CHECK_DELAY_SECONDS: '5',
   RECOVERY_COOLDOWN_SECONDS: '60',
   STUCK_AFTER_SECONDS: '120',

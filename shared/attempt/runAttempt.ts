@@ -1,6 +1,5 @@
 /** One delivery of a payout task: the attempt of DESIGN.md §4 as a state machine over the ledger. */
 import { randomUUID } from 'node:crypto';
-import { mayStillBeMined } from '../chain/index.js';
 import { classifyError } from '../classifier.js';
 import {
   claimPayout,
@@ -10,7 +9,6 @@ import {
   markPayoutCancelled,
   markPayoutConfirmed,
   markPayoutRetryScheduled,
-  markPayoutSubmitted,
   type Payout,
   type PayoutRequest,
   type PayoutTransaction,
@@ -19,12 +17,13 @@ import {
 import { HostpayError } from '../errors.js';
 import { RequestError } from '../http/requestError.js';
 import type { Logger } from '../log.js';
+import { mayStillPay } from '../payout/index.js';
 import type { LedgerDeps } from './attemptDeps.js';
 import { preparePayout } from './preparePayout.js';
 import { scheduleRetry } from './schedule.js';
 import { answerSettled, errorMessage, failPayout, notifyCompleted, schedulePending } from './settle.js';
 import { type PaymentRequest, readRequestToken } from './tokens.js';
-import { type TransferDeps, transferPayout } from './transfer.js';
+import { runChainStep, type TransferDeps } from './transfer.js';
 
 /** The answers of DESIGN.md §4, each with HTTP 200: the delivery was handled, whatever the payout's fate. */
 export type AttemptStatus =
@@ -35,7 +34,8 @@ export type AttemptStatus =
   | 'pending_confirmation'
   | 'retry_scheduled'
   | 'failed'
-  | 'cancelled';
+  | 'cancelled'
+  | 'superseded';
 
 export interface AttemptResult {
   status: AttemptStatus;
@@ -123,7 +123,7 @@ export async function runAttempt(
     payout = await incrementAttempt(deps.sql, { uniqueId: payout.uniqueId, leaseOwner });
   }
   try {
-    return await attemptTransfer(deps, log, { request, token: params.token, payout, leaseOwner });
+    return await advanceLeasedPayout(deps, log, { request, token: params.token, payout, leaseOwner });
   } catch (error) {
     // The queue redelivers after a 5xx; give the lease up so that redelivery can resume at once.
     await releaseLease(deps.sql, { uniqueId: payout.uniqueId, leaseOwner }).catch(() => undefined);
@@ -131,7 +131,11 @@ export async function runAttempt(
   }
 }
 
-async function attemptTransfer(
+/**
+ * The work of a delivery that holds the payout's lease (`leaseOwner`): advance it on chain and settle the
+ * ledger with what came of it. An operator's cancel runs the same, under a lease of its own.
+ */
+export async function advanceLeasedPayout(
   deps: AttemptDeps,
   log: Logger,
   params: { request: PaymentRequest; token: string; payout: Payout; leaseOwner: string },
@@ -140,8 +144,9 @@ async function attemptTransfer(
   const uniqueId = payout.uniqueId;
   const base = { unique_id: uniqueId, attempt: request.attempt_count };
   try {
-    const outcome = await transferPayout(deps, { payout, leaseOwner, log });
+    const outcome = await runChainStep(deps, { payout, leaseOwner, log });
     if (outcome.kind === 'confirmed') {
+      // The chain decided: confirmed whoever holds the lease now.
       const confirmed = await markPayoutConfirmed(deps.sql, { uniqueId, ...outcome });
       log.notice('payment_confirmed', `payout ${uniqueId} confirmed in block ${outcome.blockNumber}`, {
         tx_hash: outcome.txHash,
@@ -152,21 +157,16 @@ async function attemptTransfer(
       return { ...base, status: 'success', tx_hash: outcome.txHash };
     }
     if (outcome.kind === 'pending') {
-      await markPayoutSubmitted(deps.sql, { uniqueId, leaseOwner });
       return await schedulePending(deps, log, {
         request,
         uniqueId,
+        leaseOwner,
         txHash: outcome.txHash,
         sentAt: outcome.sentAt,
       });
     }
-    if (outcome.kind === 'cancelled') {
-      await markPayoutCancelled(deps.sql, { uniqueId });
-      log.notice('payment_cancelled', `payout ${uniqueId} ended with its cancellation mined`, {
-        tx_hash: outcome.txHash,
-      });
-      return { ...base, status: 'cancelled', tx_hash: outcome.txHash };
-    }
+    if (outcome.kind === 'cancelled')
+      return await endCancelled(deps, log, { ...base, leaseOwner, txHash: outcome.txHash });
     const error = new HostpayError(
       'TRANSACTION_REVERTED_PERMANENT',
       `transaction ${outcome.txHash} reverted`,
@@ -179,49 +179,102 @@ async function attemptTransfer(
       txHash: outcome.txHash,
     });
   } catch (caught) {
+    if (caught instanceof HostpayError && caught.category === 'fence') return superseded(log, base, caught);
     if (caught instanceof HostpayError && caught.category === 'infrastructure') throw caught;
-    const c = classifyError(caught, {
-      defaultSeconds: deps.config.retryDelaySeconds,
-      rateLimitSeconds: deps.config.rateLimitRetryDelaySeconds,
-    });
-    const message = errorMessage(deps.config, caught);
-    if (c.retryable && request.attempt_count < deps.config.maxAttempts) {
-      const delaySeconds = c.retryDelaySeconds ?? deps.config.retryDelaySeconds;
-      await scheduleRetry(deps, request, { errorCode: c.code, delaySeconds });
-      await markPayoutRetryScheduled(deps.sql, {
-        uniqueId,
-        errorCode: c.code,
-        errorMessage: message,
-        leaseOwner,
-      });
-      log.warn(
-        'payment_retry_scheduled',
-        `attempt ${request.attempt_count} failed with ${c.code}; retry in ${delaySeconds} s`,
-        {
-          error_code: c.code,
-          error: caught,
-        },
-      );
-      return { ...base, status: 'retry_scheduled', error_code: c.code, retry_in_seconds: delaySeconds };
+    try {
+      return await afterError(deps, log, { ...params, caught });
+    } catch (error) {
+      if (error instanceof HostpayError && error.category === 'fence') return superseded(log, base, error);
+      throw error;
     }
-    // A retry resumes stored transactions first, so it is safe above; a final failure is not while one of
-    // them might still be mined: keep checking it instead (DESIGN.md §3.1).
-    const transactions = await listPayoutTransactions(deps.sql, { uniqueId });
-    const live = transactions.some((t) => t.status === 'mined') || (await stillPossible(deps, transactions));
-    const last = transactions.at(-1);
-    if (live && last) {
-      return schedulePending(deps, log, {
-        request,
-        uniqueId,
-        txHash: last.hash,
-        sentAt: last.sentAt,
-        error: caught,
-      });
-    }
-    const error =
-      caught instanceof HostpayError ? caught : new HostpayError(c.code, message, { cause: caught });
-    return failPayout(deps, log, { request, token: params.token, error, ledger: { payout, leaseOwner } });
   }
+}
+
+/**
+ * An attempt that ended in an error: another attempt while one is left and the error is transient; else a
+ * check while anything stored may still pay (or a cancel is being settled); else the payout is dead: failed,
+ * or cancelled when that was asked. Each ledger write is fenced by the lease and comes before its task.
+ */
+async function afterError(
+  deps: AttemptDeps,
+  log: Logger,
+  params: { request: PaymentRequest; token: string; payout: Payout; leaseOwner: string; caught: unknown },
+): Promise<AttemptResult> {
+  const { request, leaseOwner, caught } = params;
+  const uniqueId = params.payout.uniqueId;
+  const base = { unique_id: uniqueId, attempt: request.attempt_count };
+  const c = classifyError(caught, {
+    defaultSeconds: deps.config.retryDelaySeconds,
+    rateLimitSeconds: deps.config.rateLimitRetryDelaySeconds,
+  });
+  const message = errorMessage(deps.config, caught);
+  const cancelRequested = (await getPayout(deps.sql, { uniqueId }))?.status === 'cancel_requested';
+  if (!cancelRequested && c.retryable && request.attempt_count < deps.config.maxAttempts) {
+    const delaySeconds = c.retryDelaySeconds ?? deps.config.retryDelaySeconds;
+    await markPayoutRetryScheduled(deps.sql, {
+      uniqueId,
+      errorCode: c.code,
+      errorMessage: message,
+      leaseOwner,
+    });
+    await scheduleRetry(deps, request, { errorCode: c.code, delaySeconds });
+    log.warn(
+      'payment_retry_scheduled',
+      `attempt ${request.attempt_count} failed with ${c.code}; retry in ${delaySeconds} s`,
+      {
+        error_code: c.code,
+        error: caught,
+      },
+    );
+    return { ...base, status: 'retry_scheduled', error_code: c.code, retry_in_seconds: delaySeconds };
+  }
+  // A retry resumes stored transactions first, so it is safe above; a final failure is not while one of
+  // them may still pay: keep checking it instead (docs/architecture.md, "Provably dead").
+  const transactions = await listPayoutTransactions(deps.sql, { uniqueId });
+  const last = transactions.at(-1);
+  if (last && (await stillPossible(deps, transactions))) {
+    return schedulePending(deps, log, {
+      request,
+      uniqueId,
+      leaseOwner,
+      txHash: last.hash,
+      sentAt: last.sentAt,
+      error: caught,
+    });
+  }
+  if (cancelRequested) return endCancelled(deps, log, { ...base, leaseOwner, txHash: null });
+  const error =
+    caught instanceof HostpayError ? caught : new HostpayError(c.code, message, { cause: caught });
+  return failPayout(deps, log, {
+    request,
+    token: params.token,
+    error,
+    ledger: { payout: params.payout, leaseOwner },
+  });
+}
+
+/** Nothing of the payout can pay any more and an operator asked for that: cancelled, final. */
+async function endCancelled(
+  deps: AttemptDeps,
+  log: Logger,
+  params: { unique_id: string; attempt: number; leaseOwner: string; txHash: string | null },
+): Promise<AttemptResult> {
+  const { leaseOwner, txHash, ...base } = params;
+  await markPayoutCancelled(deps.sql, { uniqueId: base.unique_id, leaseOwner });
+  log.notice('payment_cancelled', `payout ${base.unique_id} cancelled: nothing of it can pay any more`, {
+    tx_hash: txHash ?? undefined,
+  });
+  return { ...base, status: 'cancelled', ...(txHash ? { tx_hash: txHash } : {}) };
+}
+
+/** This delivery lost the payout to another (or it was settled meanwhile): it stops, having changed nothing. */
+function superseded(
+  log: Logger,
+  base: { unique_id: string; attempt: number },
+  error: HostpayError,
+): AttemptResult {
+  log.warn('attempt_superseded', `delivery stopped: ${error.message}`, { error_code: error.code });
+  return { ...base, status: 'superseded' };
 }
 
 function conflict(log: Logger, payout: Payout, fields: string[]): never {
@@ -251,10 +304,10 @@ function readRequest(deps: AttemptDeps, token: string, logger: Logger) {
   }
 }
 
-/** Whether a stored transaction may still be mined; a node that cannot answer counts as yes. */
+/** Whether a stored transaction may still pay; a node that cannot answer counts as yes. */
 async function stillPossible(deps: AttemptDeps, transactions: PayoutTransaction[]): Promise<boolean> {
   try {
-    return await mayStillBeMined(deps.chain, transactions);
+    return await mayStillPay(deps.chain, transactions, { reorgSafeDepth: deps.config.reorgSafeDepth });
   } catch {
     return true;
   }

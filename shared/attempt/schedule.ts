@@ -1,5 +1,10 @@
 /** The tasks an attempt hands on: retries, confirmation checks, failures and upstream notices (DESIGN.md §2, §4.5, §6). */
-import { requireSettings } from '../config.js';
+import {
+  attemptBoundSeconds,
+  DISPATCH_MARGIN_SECONDS,
+  MAX_DISPATCH_DEADLINE_SECONDS,
+  requireSettings,
+} from '../config.js';
 import type { Payout } from '../db/index.js';
 import { enqueueTask } from '../tasks/enqueueTask.js';
 import { taskName } from '../tasks/taskName.js';
@@ -15,9 +20,10 @@ import {
 /** Enqueueing needs only the configuration, the client and the clock. */
 type TaskDeps = Pick<QueueDeps, 'config' | 'tasks' | 'now'>;
 
-// Cloud Tasks allows 15 s to 30 min; the lease bounds the longest attempt, so the deadline covers it.
+// Cloud Tasks allows 15 s to 30 min; the longest attempt plus a margin fits (checked at config load).
 function dispatchDeadline(deps: TaskDeps): number {
-  return Math.min(1800, Math.max(15, deps.config.leaseSeconds + 30));
+  const bound = attemptBoundSeconds(deps.config) + DISPATCH_MARGIN_SECONDS;
+  return Math.min(MAX_DISPATCH_DEADLINE_SECONDS, Math.max(15, bound));
 }
 
 /** One attempt cycle: an operator retry starts a new one with a new `first_attempt_at`, so its names are new. */
@@ -106,12 +112,12 @@ export interface FinalFailure {
  * signed failure, so recordFailure trusts nothing unsigned.
  */
 export function enqueueFailure(
-  deps: QueueDeps,
-  params: { request: PaymentRequest; requestToken: string; failure: FinalFailure },
+  deps: TaskDeps,
+  params: { request: PaymentRequest; requestToken: string; failure: FinalFailure; name?: string },
 ) {
   const config = requireSettings(deps.config, ['failureQueue', 'recordFailureUrl']);
   const failure = encodeFailedToken(config, failedFields(params.request, params.failure), deps.now());
-  const name = taskName('failure', cycleKey(params.request), 0);
+  const name = params.name ?? taskName('failure', cycleKey(params.request), 0);
   return enqueue(deps, config.failureQueue, config.recordFailureUrl, name, {
     request: params.requestToken,
     failure,

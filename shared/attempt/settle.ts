@@ -17,17 +17,27 @@ export function errorMessage(config: Config, error: unknown): string {
 }
 
 /**
- * Broadcast, not confirmed within the bound: a check task on the retry queue that uses no attempt, and the
- * `payment_pending_too_long` ERROR once the transaction has waited past PENDING_ALERT_SECONDS.
+ * Broadcast, not settled within the bound: the payout left pending (or cancel_requested) with the lease given
+ * up, a check task on the retry queue that uses no attempt, and the `payment_pending_too_long` ERROR once the
+ * transaction has waited past PENDING_ALERT_SECONDS.
  */
 export async function schedulePending(
   deps: AttemptDeps,
   log: Logger,
-  params: { request: PaymentRequest; uniqueId: string; txHash: string; sentAt: Date | null; error?: unknown },
+  params: {
+    request: PaymentRequest;
+    uniqueId: string;
+    leaseOwner: string;
+    txHash: string;
+    sentAt: Date | null;
+    error?: unknown;
+  },
 ): Promise<AttemptResult> {
+  // The fenced write first: a delivery that lost its lease queues nothing. Should the queue then fail, the
+  // task is redelivered and resumes the payout (the sweep also finds it).
+  await markPayoutPendingConfirmation(deps.sql, { uniqueId: params.uniqueId, leaseOwner: params.leaseOwner });
   const round = Math.floor(deps.now() / 1000 / Math.max(1, deps.config.confirmationCheckDelaySeconds));
   await scheduleCheck(deps, params.request, { round });
-  await markPayoutPendingConfirmation(deps.sql, { uniqueId: params.uniqueId });
   const pendingSeconds = params.sentAt ? Math.floor((deps.now() - params.sentAt.getTime()) / 1000) : 0;
   const fields = { tx_hash: params.txHash, pending_seconds: pendingSeconds, error: params.error };
   if (pendingSeconds >= deps.config.pendingAlertSeconds) {

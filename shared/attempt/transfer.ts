@@ -1,28 +1,27 @@
-/** The chain step of an attempt: send the payout, or resume what was already signed (DESIGN.md §4 steps 3-4). */
+/** The chain step of an attempt: the payout engine with the configured bounds and this delivery's lease. */
 import { formatEther } from 'ethers';
 import { resolveAsset } from '../assets.js';
-import {
-  type ChainClient,
-  transferPayout as sendOnChain,
-  type TransferOutcome,
-  type TransferPayoutParams,
-} from '../chain/index.js';
-import type { Payout } from '../db/index.js';
+import type { ChainClient } from '../chain/index.js';
+import type { Lease, Payout } from '../db/index.js';
 import type { Logger } from '../log.js';
+import { advancePayout, type TransferOutcome, type TransferPayoutParams } from '../payout/index.js';
 import type { LedgerDeps } from './attemptDeps.js';
 
 export interface TransferDeps {
   readonly chain: ChainClient;
 }
 
-/** The configured fee cap, margins and receipt bound for one payout's chain work. */
+/** The configured fee cap, margins, bounds and depths for one payout's chain work under `leaseOwner`. */
 export function chainParams(
   deps: Pick<LedgerDeps, 'config' | 'assets'>,
   payout: Payout,
+  leaseOwner: string,
 ): TransferPayoutParams {
   const config = deps.config;
+  const lease: Lease = { uniqueId: payout.uniqueId, owner: leaseOwner, seconds: config.leaseSeconds };
   return {
     payout,
+    lease,
     asset: resolveAsset(deps.assets, { currency: payout.currency, network: payout.network }),
     feeCapWei: config.maxFeePerGasWei,
     priorityFeeWei: config.maxPriorityFeePerGasWei,
@@ -30,18 +29,19 @@ export function chainParams(
     feeBumpPercent: config.feeBumpPercent,
     receiptWaitMs: config.receiptWaitSeconds * 1000,
     confirmations: config.confirmations,
+    reorgSafeDepth: config.reorgSafeDepth,
   };
 }
 
-/** Runs the transfer: a new one, or the resumption of what was already signed. */
-export function transferPayout(
+/** Advances the payout: a new transfer, the resumption of what was signed, or a requested cancel. */
+export function runChainStep(
   deps: LedgerDeps & TransferDeps,
   params: { payout: Payout; leaseOwner: string; log: Logger },
 ): Promise<TransferOutcome> {
   const config = deps.config;
-  const base = chainParams(deps, params.payout);
+  const base = chainParams(deps, params.payout, params.leaseOwner);
   const asset = base.asset;
-  return sendOnChain(deps.chain, deps.sql, {
+  return advancePayout(deps.chain, deps.sql, {
     ...base,
     onSent: (transaction) =>
       params.log.info('payment_submitted', `${transaction.kind} ${transaction.hash} accepted by the node`, {

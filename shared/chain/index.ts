@@ -1,21 +1,16 @@
-/** The chain side of a payout (DESIGN.md §3, §4, §10): small functions taking a `ChainClient` first. */
+/** Chain access (docs/architecture.md, "Module map"): small functions taking a `ChainClient` first; plain RPC, no database. */
 export * from './balances.js';
 export * from './broadcast.js';
-export * from './cancelPayout.js';
 export * from './client.js';
 export * from './erc20.js';
 export * from './fees.js';
 export * from './gas.js';
 export * from './nonce.js';
-export * from './payoutParams.js';
 export * from './preflight.js';
 export * from './receipt.js';
 export * from './recipient.js';
 export * from './replace.js';
-export * from './resumePayout.js';
-export * from './sendPayout.js';
 export * from './sign.js';
 export * from './transactionState.js';
 export * from './transfer.js';
 export * from './transferLog.js';
-export * from './transferPayout.js';

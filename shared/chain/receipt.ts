@@ -108,6 +108,8 @@ export interface WaitForReceiptOptions {
   confirmations?: number;
   /** Time between look-ups; default 1 s. */
   pollIntervalMs?: number;
+  /** Called before each pause between look-ups (the payout engine renews its lease); a throw ends the wait. */
+  beforePause?: () => Promise<void>;
 }
 
 /**
@@ -145,6 +147,7 @@ export async function waitForReceipt(
     }
     const left = deadline - Date.now();
     if (left <= 0) return receipt === null ? { state: 'pending' } : { state: 'mined', receipt };
+    await options.beforePause?.();
     await sleep(Math.min(interval, left));
   }
 }

@@ -34,7 +34,15 @@ export function buildReplacement(previousRaw: string, params: ReplacementParams)
  */
 export function buildCancellation(previousRaw: string, params: ReplacementParams): UnsignedTransaction {
   const previous = parseSignedTransaction(previousRaw);
-  const fees = bumpFees(previous, params.baseFeePerGas, params.policy);
+  return { ...buildTakeBack(previousRaw), ...bumpFees(previous, params.baseFeePerGas, params.policy) };
+}
+
+/**
+ * A 0-value transfer from the wallet to itself at the same nonce and the same fees: for a nonce whose
+ * transaction the node refused or never held, where there is nothing to outbid (and the fees fit the cap).
+ */
+export function buildTakeBack(previousRaw: string): UnsignedTransaction {
+  const previous = parseSignedTransaction(previousRaw);
   return {
     type: 2,
     chainId: previous.chainId,
@@ -43,6 +51,7 @@ export function buildCancellation(previousRaw: string, params: ReplacementParams
     value: 0n,
     data: '0x',
     gasLimit: NATIVE_TRANSFER_GAS,
-    ...fees,
+    maxFeePerGas: previous.maxFeePerGas,
+    maxPriorityFeePerGas: previous.maxPriorityFeePerGas,
   };
 }

@@ -33,6 +33,8 @@ export interface Config {
   readonly confirmationCheckDelaySeconds: number;
   readonly pendingAlertSeconds: number;
   readonly leaseSeconds: number;
+  readonly rpcTimeoutSeconds: number;
+  readonly reorgSafeDepth: number;
   readonly maxFeePerGasWei: bigint;
   readonly maxPriorityFeePerGasWei: bigint;
   readonly gasLimitMarginPercent: number;
@@ -86,6 +88,8 @@ export const SETTING_FIELDS = {
   CONFIRMATION_CHECK_DELAY_SECONDS: 'confirmationCheckDelaySeconds',
   PENDING_ALERT_SECONDS: 'pendingAlertSeconds',
   LEASE_SECONDS: 'leaseSeconds',
+  RPC_TIMEOUT_SECONDS: 'rpcTimeoutSeconds',
+  REORG_SAFE_DEPTH: 'reorgSafeDepth',
   MAX_FEE_PER_GAS_GWEI: 'maxFeePerGasWei',
   MAX_PRIORITY_FEE_PER_GAS_GWEI: 'maxPriorityFeePerGasWei',
   GAS_LIMIT_MARGIN_PERCENT: 'gasLimitMarginPercent',
@@ -120,3 +124,24 @@ type FieldFits = {
 };
 type AllFieldsFit = false extends FieldFits[SettingName] ? never : true;
 true satisfies AllFieldsFit;
+
+/**
+ * How many RPC requests an attempt makes one after another outside its receipt wait, at most: the claim's
+ * preflight, the look-ups of a resume, the fence-bounded sign and broadcast, over three rounds
+ * (docs/architecture.md, "Time bounds").
+ */
+export const ATTEMPT_RPC_REQUESTS = 20;
+
+/** The longest an attempt can run: its receipt wait plus its sequential RPC requests at their timeout. */
+export function attemptBoundSeconds(config: {
+  receiptWaitSeconds: number;
+  rpcTimeoutSeconds: number;
+}): number {
+  return config.receiptWaitSeconds + ATTEMPT_RPC_REQUESTS * config.rpcTimeoutSeconds;
+}
+
+/** Margin between the longest attempt and the Cloud Tasks dispatch deadline of its task. */
+export const DISPATCH_MARGIN_SECONDS = 30;
+
+/** Cloud Tasks' longest dispatch deadline for an HTTP task. */
+export const MAX_DISPATCH_DEADLINE_SECONDS = 1800;

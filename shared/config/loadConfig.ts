@@ -2,7 +2,13 @@
 import * as v from 'valibot';
 import { HostpayError } from '../errors.js';
 import { createSecretManagerClient, resolveSecrets, type SecretResolver } from '../secrets.js';
-import { type Config, SETTING_FIELDS } from './config.js';
+import {
+  attemptBoundSeconds,
+  type Config,
+  DISPATCH_MARGIN_SECONDS,
+  MAX_DISPATCH_DEADLINE_SECONDS,
+  SETTING_FIELDS,
+} from './config.js';
 import { PARSERS, type SettingValues } from './parsers.js';
 import { secretForms } from './secretForms.js';
 import { type FunctionName, SETTINGS, type SettingName, type SettingSpec } from './settings.js';
@@ -50,13 +56,7 @@ function crossChecks(values: Partial<SettingValues>, env: 'production' | 'local'
   if (maxFee !== undefined && priorityFee !== undefined && priorityFee > maxFee) {
     problems.push({ setting: 'MAX_PRIORITY_FEE_PER_GAS_GWEI', text: 'must not exceed MAX_FEE_PER_GAS_GWEI' });
   }
-  const { LEASE_SECONDS: lease, RECEIPT_WAIT_SECONDS: wait } = values;
-  if (lease !== undefined && wait !== undefined && lease <= wait) {
-    problems.push({
-      setting: 'LEASE_SECONDS',
-      text: `must be longer than RECEIPT_WAIT_SECONDS (${wait}) so a live attempt keeps its lease, got ${lease}`,
-    });
-  }
+  problems.push(...timeOrder(values));
   if (env === 'production') {
     // Tasks carry an OIDC token to these targets, and the webhook URL is a secret: plain http would expose them.
     for (const name of [
@@ -77,6 +77,38 @@ function crossChecks(values: Partial<SettingValues>, env: 'production' | 'local'
           text: `${context}: expected an https URL in production`,
         });
       }
+    }
+  }
+  return problems;
+}
+
+/**
+ * The time bounds must nest (docs/architecture.md, "Time bounds"): a lease outlives the longest stretch
+ * between two renewals (three RPC requests), and the longest attempt ends inside the longest dispatch
+ * deadline Cloud Tasks allows, with a margin.
+ */
+function timeOrder(values: Partial<SettingValues>): Problem[] {
+  const problems: Problem[] = [];
+  const { LEASE_SECONDS: lease, RECEIPT_WAIT_SECONDS: wait, RPC_TIMEOUT_SECONDS: rpc } = values;
+  if (lease !== undefined && wait !== undefined && lease <= wait) {
+    problems.push({
+      setting: 'LEASE_SECONDS',
+      text: `must be longer than RECEIPT_WAIT_SECONDS (${wait}) so a live attempt keeps its lease, got ${lease}`,
+    });
+  }
+  if (lease !== undefined && rpc !== undefined && lease < 3 * rpc) {
+    problems.push({
+      setting: 'LEASE_SECONDS',
+      text: `must be at least 3 x RPC_TIMEOUT_SECONDS (${3 * rpc}): a lease outlives three RPC requests between renewals, got ${lease}`,
+    });
+  }
+  if (wait !== undefined && rpc !== undefined) {
+    const bound = attemptBoundSeconds({ receiptWaitSeconds: wait, rpcTimeoutSeconds: rpc });
+    if (bound + DISPATCH_MARGIN_SECONDS > MAX_DISPATCH_DEADLINE_SECONDS) {
+      problems.push({
+        setting: 'RECEIPT_WAIT_SECONDS',
+        text: `with RPC_TIMEOUT_SECONDS ${rpc} an attempt can take ${bound} s, which does not fit the ${MAX_DISPATCH_DEADLINE_SECONDS} s dispatch deadline less ${DISPATCH_MARGIN_SECONDS} s`,
+      });
     }
   }
   return problems;

@@ -187,6 +187,8 @@ export const PARSERS = {
   CONFIRMATION_CHECK_DELAY_SECONDS: integer(1, 3600),
   PENDING_ALERT_SECONDS: integer(1, 7 * DAY),
   LEASE_SECONDS: integer(1, 3600),
+  RPC_TIMEOUT_SECONDS: integer(1, 120),
+  REORG_SAFE_DEPTH: integer(1, 1024),
   MAX_FEE_PER_GAS_GWEI: decimalUnits(9, 'gwei', '0.000000001', '100000'),
   MAX_PRIORITY_FEE_PER_GAS_GWEI: decimalUnits(9, 'gwei', '0', '100000'),
   GAS_LIMIT_MARGIN_PERCENT: integer(0, 100),

@@ -33,6 +33,10 @@ const CHAIN = ['executePayment', 'retryPayment', 'adminApi'] as const;
 const ATTEMPT = ['executePayment', 'retryPayment'] as const;
 // Functions that read tokens signed by others (and so may see one signed with the previous key).
 const VERIFY = ['executePayment', 'retryPayment', 'recordFailure'] as const;
+// Functions that tell the upstream a payout is paid: attempts, and adminApi when a cancel loses the race.
+const COMPLETED = [...ATTEMPT, 'adminApi'] as const;
+// Functions that hand failures to recordFailure: attempts, and the sweep of failures never recorded.
+const FAILURES = [...ATTEMPT, 'recoverPayments'] as const;
 // Functions that put work on the retry queue.
 const RETRY = ['executePayment', 'retryPayment', 'adminApi', 'recoverPayments'] as const;
 
@@ -82,9 +86,19 @@ const TABLE = [
   setting('PENDING_ALERT_SECONDS', ATTEMPT, 'A payout pending longer than this raises an alert.', {
     default: '3600',
   }),
-  setting('LEASE_SECONDS', CHAIN, 'Lease a delivery holds on a payout; longer than the receipt wait.', {
-    default: '180',
-  }),
+  setting(
+    'LEASE_SECONDS',
+    CHAIN,
+    'Lease a delivery holds on a payout, renewed at each fence and while waiting; at least 3 RPC timeouts.',
+    { default: '180' },
+  ),
+  setting('RPC_TIMEOUT_SECONDS', CHAIN, 'Bound on one JSON-RPC request to the node.', { default: '10' }),
+  setting(
+    'REORG_SAFE_DEPTH',
+    CHAIN,
+    "Depth at which a cancel or another transaction at a payout's nonce counts as final (64: finalized on Ethereum).",
+    { default: '64' },
+  ),
   setting('MAX_FEE_PER_GAS_GWEI', CHAIN, 'Fee cap per gas in gwei (decimal); above it: GAS_PRICE_SPIKE.', {
     default: '300',
   }),
@@ -115,8 +129,8 @@ const TABLE = [
     ...optional,
   }),
   setting('RETRY_QUEUE', RETRY, 'Queue of retry attempts and confirmation checks.'),
-  setting('FAILURE_QUEUE', ATTEMPT, 'Queue of final failures for recordFailure.'),
-  setting('NOTICE_QUEUE', [...ATTEMPT, 'recordFailure'], 'Queue of notices to upstream.'),
+  setting('FAILURE_QUEUE', FAILURES, 'Queue of final failures for recordFailure.'),
+  setting('NOTICE_QUEUE', [...COMPLETED, 'recordFailure'], 'Queue of notices to upstream.'),
   setting(
     'TASKS_EMULATOR_HOST',
     ALL,
@@ -127,9 +141,9 @@ const TABLE = [
     productionOnly: true,
   }),
   setting('RETRY_PAYMENT_URL', RETRY, 'URL of the retryPayment function.'),
-  setting('RECORD_FAILURE_URL', ATTEMPT, 'URL of the recordFailure function.'),
-  setting('UPSTREAM_COMPLETED_URL', ATTEMPT, 'Upstream /payment-completed URL.'),
-  setting('UPSTREAM_COMPLETED_URLS', ATTEMPT, 'JSON {context: url}: per-context /payment-completed URLs.', {
+  setting('RECORD_FAILURE_URL', FAILURES, 'URL of the recordFailure function.'),
+  setting('UPSTREAM_COMPLETED_URL', COMPLETED, 'Upstream /payment-completed URL.'),
+  setting('UPSTREAM_COMPLETED_URLS', COMPLETED, 'JSON {context: url}: per-context /payment-completed URLs.', {
     ...optional,
   }),
   setting('UPSTREAM_FAILED_URL', ['recordFailure'], 'Upstream /payment-failed URL; no notice when unset.', {

@@ -15,7 +15,7 @@ export interface AllocatedNonce {
   /**
    * true when the database was ahead of the chain: nonces from `chainPendingNonce` up to `nonce - 1` were
    * allocated but are not in the node's pool, and must be filled by rebroadcasting their stored bytes (or a
-   * 0-value self-transfer), never renumbered (`listUnminedWalletTransactions`).
+   * 0-value self-transfer), never renumbered (`listWalletTransactionsInRange`).
    */
   gap: boolean;
 }

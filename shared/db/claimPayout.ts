@@ -1,6 +1,7 @@
 /** Takes the ledger row of a payout, creating it on first delivery, under a lease (DESIGN §3.1, §4.2). */
 import type { SqlClient } from './client.js';
 import { numericParam, type Row } from './columns.js';
+import { acquireLease } from './payoutLease.js';
 import { type Payout, payoutFromRow } from './payoutRow.js';
 import { withDatabaseErrors } from './sqlState.js';
 
@@ -88,16 +89,8 @@ export function claimPayout(sql: SqlClient, params: ClaimPayoutParams): Promise<
       return { owned: false, outcome: 'mismatch', payout: payoutFromRow(compared), mismatchedFields };
     }
 
-    // Under READ COMMITTED a concurrent taker makes this re-check its WHERE on the new row: one wins.
-    const [acquired] = await sql<Row[]>`
-      UPDATE payouts
-      SET lease_owner = ${params.leaseOwner}, lease_expires_at = ${lease}, updated_at = clock_timestamp()
-      WHERE unique_id = ${params.uniqueId}
-        AND status NOT IN ('confirmed', 'failed', 'cancelled')
-        AND (lease_owner IS NULL OR lease_expires_at <= clock_timestamp() OR lease_owner = ${params.leaseOwner})
-      RETURNING *`;
-    if (acquired)
-      return { owned: true, outcome: 'acquired', payout: payoutFromRow(acquired), mismatchedFields };
+    const acquired = await acquireLease(sql, params);
+    if (acquired) return { owned: true, outcome: 'acquired', payout: acquired, mismatchedFields };
 
     const [current] = await sql<Row[]>`SELECT * FROM payouts WHERE unique_id = ${params.uniqueId}`;
     if (!current) throw new Error(`payout ${params.uniqueId} vanished while being claimed`);

@@ -1,7 +1,7 @@
 /** Reads of the payout ledger (DESIGN §3.1, §3.2). */
 import type { SqlClient } from './client.js';
 import type { Row } from './columns.js';
-import { type Payout, payoutFromRow } from './payoutRow.js';
+import { FINAL_PAYOUT_STATUSES, type Payout, payoutFromRow } from './payoutRow.js';
 import { withDatabaseErrors } from './sqlState.js';
 
 /** The ledger row, or null. */
@@ -20,10 +20,36 @@ export function listStuckPayouts(
   return withDatabaseErrors(async () => {
     const rows = await sql<Row[]>`
       SELECT * FROM payouts
-      WHERE status NOT IN ('confirmed', 'failed', 'cancelled')
+      WHERE status NOT IN ${sql([...FINAL_PAYOUT_STATUSES])}
         AND updated_at <= clock_timestamp() - make_interval(secs => ${params.olderThanSeconds})
         AND (lease_owner IS NULL OR lease_expires_at <= clock_timestamp())
       ORDER BY updated_at, id
+      LIMIT ${params.limit}`;
+    return rows.map(payoutFromRow);
+  });
+}
+
+/**
+ * Failed payouts whose failure never reached `failed_transactions` (its task lost, or recordFailure refused
+ * it until Cloud Tasks gave up): no row, or a row still marked as being retried, both untouched for
+ * `olderThanSeconds`, oldest first.
+ */
+export function listUnrecordedFailures(
+  sql: SqlClient,
+  params: { olderThanSeconds: number; limit: number },
+): Promise<Payout[]> {
+  return withDatabaseErrors(async () => {
+    const rows = await sql<Row[]>`
+      SELECT p.* FROM payouts p
+      LEFT JOIN failed_transactions f ON f.unique_id = p.unique_id
+      WHERE p.status = 'failed'
+        AND p.updated_at <= clock_timestamp() - make_interval(secs => ${params.olderThanSeconds})
+        AND (
+          f.id IS NULL
+          OR (f.status IN ('retry_scheduled', 'retry_in_progress')
+            AND f.updated_at <= clock_timestamp() - make_interval(secs => ${params.olderThanSeconds}))
+        )
+      ORDER BY p.updated_at, p.id
       LIMIT ${params.limit}`;
     return rows.map(payoutFromRow);
   });

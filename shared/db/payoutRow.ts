@@ -13,20 +13,25 @@ import {
 /**
  * received: claimed, nothing broadcast yet · retry_scheduled: a transient error, another attempt is queued ·
  * submitted: a signed transaction was stored and sent · pending_confirmation: sent, not mined within the
- * bound, a check is queued · confirmed: mined at the configured depth · failed: handed to recordFailure ·
- * cancelled: an operator cancelled it (its 0-value replacement, if any, was mined).
+ * bound, a check is queued · cancel_requested: an operator asked for a cancel; no transfer is signed any more,
+ * the attempts settle which of the stored transactions wins · confirmed: mined at the configured depth ·
+ * failed: handed to recordFailure · cancelled: nothing of it can pay any more, by an operator's wish.
  */
 export const PAYOUT_STATUSES = [
   'received',
   'retry_scheduled',
   'submitted',
   'pending_confirmation',
+  'cancel_requested',
   'confirmed',
   'failed',
   'cancelled',
 ] as const;
 
 export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
+
+/** Statuses nothing moves on from, except an operator's reopen of a failed payout. */
+export const FINAL_PAYOUT_STATUSES: readonly PayoutStatus[] = ['confirmed', 'failed', 'cancelled'];
 
 /** Money: `amountDecimal` is the requested decimal as a string, `amountBaseUnits` a bigint, never a number. */
 export interface Payout {
@@ -45,6 +50,8 @@ export interface Payout {
   amountBaseUnits: bigint;
   status: PayoutStatus;
   attemptCount: number;
+  /** Attempt cycle: 1, plus one per operator or automated retry of the failed payout. */
+  cycle: number;
   firstAttemptAt: Date | null;
   leaseOwner: string | null;
   leaseExpiresAt: Date | null;
@@ -75,6 +82,7 @@ export function payoutFromRow(row: Row): Payout {
     amountBaseUnits: toBigInt(row.amount_base_units),
     status: row.status as PayoutStatus,
     attemptCount: toNumber(row.attempt_count),
+    cycle: toNumber(row.cycle),
     firstAttemptAt: toDateOrNull(row.first_attempt_at),
     leaseOwner: toStringOrNull(row.lease_owner),
     leaseExpiresAt: toDateOrNull(row.lease_expires_at),

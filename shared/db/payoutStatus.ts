@@ -1,4 +1,4 @@
-/** Status changes of the payout ledger, allowed only along PAYOUT_TRANSITIONS (DESIGN §3.1, §4.5). */
+/** Status changes of the payout ledger, allowed only along PAYOUT_TRANSITIONS (docs/architecture.md, "Ledger states"). */
 import type { Fragment } from 'postgres';
 import { HostpayError } from '../errors.js';
 import type { SqlClient } from './client.js';
@@ -11,13 +11,15 @@ const WORKING: readonly PayoutStatus[] = ['received', 'retry_scheduled', 'submit
 /**
  * The one table of allowed payout status changes. confirmed and cancelled are final; failed can only be
  * reopened (operator or automated recovery) or cancelled. Repeating a working status is allowed (a fee
- * bump is `submitted` again).
+ * bump is `submitted` again). A working payout is cancelled only through cancel_requested, which nothing
+ * leaves but the chain's verdict: confirmed (the transfer won) or cancelled (nothing of it can pay).
  */
 export const PAYOUT_TRANSITIONS: Readonly<Record<PayoutStatus, readonly PayoutStatus[]>> = {
-  received: [...WORKING, 'confirmed', 'failed', 'cancelled'],
-  retry_scheduled: [...WORKING, 'confirmed', 'failed', 'cancelled'],
-  submitted: [...WORKING, 'confirmed', 'failed', 'cancelled'],
-  pending_confirmation: [...WORKING, 'confirmed', 'failed', 'cancelled'],
+  received: [...WORKING, 'cancel_requested', 'confirmed', 'failed'],
+  retry_scheduled: [...WORKING, 'cancel_requested', 'confirmed', 'failed'],
+  submitted: [...WORKING, 'cancel_requested', 'confirmed', 'failed'],
+  pending_confirmation: [...WORKING, 'cancel_requested', 'confirmed', 'failed'],
+  cancel_requested: ['cancel_requested', 'confirmed', 'cancelled'],
   confirmed: [],
   failed: ['received', 'cancelled'],
   cancelled: [],
@@ -38,7 +40,7 @@ export function canTransitionPayout(from: PayoutStatus, to: PayoutStatus): boole
 
 interface Target {
   uniqueId: string;
-  /** When given, the change is refused unless this delivery still holds the lease. */
+  /** When given, the change is refused (LEASE_LOST) unless this delivery still holds an unexpired lease. */
   leaseOwner?: string;
 }
 
@@ -59,9 +61,16 @@ export function markPayoutSubmitted(sql: SqlClient, params: Target): Promise<Pay
   return transitionPayout(sql, params, 'submitted');
 }
 
-/** Broadcast but not mined within the bound; a check is scheduled. Does not count an attempt. */
+/**
+ * Broadcast but not settled within the bound; a check is scheduled. Does not count an attempt. A payout whose
+ * cancel was requested stays `cancel_requested` (only the chain's verdict moves it on); either way the
+ * lease is given up.
+ */
 export function markPayoutPendingConfirmation(sql: SqlClient, params: Target): Promise<Payout> {
-  return transitionPayout(sql, params, 'pending_confirmation');
+  return transitionPayout(sql, params, 'pending_confirmation', sql``, {
+    also: 'cancel_requested',
+    status: sql`CASE WHEN status = 'cancel_requested' THEN status ELSE 'pending_confirmation' END`,
+  });
 }
 
 /** A transient error with attempts left; another attempt is scheduled. */
@@ -88,18 +97,30 @@ export function markPayoutFailed(sql: SqlClient, params: PayoutErrorParams): Pro
   return transitionPayout(sql, params, 'failed', errorFields(sql, params));
 }
 
-/** Cancelled by an operator; final. */
+/** An operator asked for a cancel: recorded before any cancel is signed; the lease stays with its holder. */
+export function markPayoutCancelRequested(sql: SqlClient, params: { uniqueId: string }): Promise<Payout> {
+  return transitionPayout(sql, params, 'cancel_requested');
+}
+
+/** Cancelled: nothing of the payout can pay any more (its cancel won, or nothing was sent); final. */
 export function markPayoutCancelled(sql: SqlClient, params: Target): Promise<Payout> {
   return transitionPayout(sql, params, 'cancelled');
 }
 
-/** Gives a failed payout fresh attempts (an operator or automated retry): attempts and last error reset. */
-export function reopenPayout(sql: SqlClient, params: { uniqueId: string }): Promise<Payout> {
+/**
+ * Gives a failed payout a new attempt cycle (an operator or automated retry): attempts and last error
+ * reset, `cycle` + 1, and `first_attempt_at` set to the new cycle's, so every task name of the cycle is new.
+ */
+export function reopenPayout(
+  sql: SqlClient,
+  params: { uniqueId: string; firstAttemptAt: Date },
+): Promise<Payout> {
   return transitionPayout(
     sql,
     params,
     'received',
-    sql`, attempt_count = 0, last_error_code = NULL, last_error_message = NULL`,
+    sql`, attempt_count = 0, last_error_code = NULL, last_error_message = NULL, cycle = cycle + 1,
+      first_attempt_at = ${params.firstAttemptAt}`,
   );
 }
 
@@ -107,33 +128,51 @@ function errorFields(sql: SqlClient, params: PayoutErrorParams): Fragment {
   return sql`, last_error_code = ${params.errorCode}, last_error_message = ${params.errorMessage}`;
 }
 
+/**
+ * `keep`: a status that, where it stands, is kept instead of `to` (its own repeat is in the table) by the
+ * `status` expression; the lease is still given up as for `to`.
+ */
 async function transitionPayout(
   sql: SqlClient,
   params: Target,
   to: PayoutStatus,
   extra: Fragment = sql``,
+  keep?: { also: PayoutStatus; status: Fragment },
 ): Promise<Payout> {
-  const from = PAYOUT_STATUSES.filter((status) => canTransitionPayout(status, to));
+  const from = PAYOUT_STATUSES.filter(
+    (status) => canTransitionPayout(status, to) || (keep !== undefined && status === keep.also),
+  );
   return withDatabaseErrors(async () => {
     const [row] = await sql<Row[]>`
       UPDATE payouts
-      SET status = ${to}, updated_at = clock_timestamp() ${extra}
+      SET status = ${keep ? keep.status : to}, updated_at = clock_timestamp() ${extra}
         ${RELEASES_LEASE.has(to) ? sql`, lease_owner = NULL, lease_expires_at = NULL` : sql``}
       WHERE unique_id = ${params.uniqueId} AND status IN ${sql(from)}
-        ${params.leaseOwner === undefined ? sql`` : sql`AND lease_owner = ${params.leaseOwner}`}
+        ${
+          params.leaseOwner === undefined
+            ? sql``
+            : sql`AND lease_owner = ${params.leaseOwner} AND lease_expires_at > clock_timestamp()`
+        }
       RETURNING *`;
     if (row) return payoutFromRow(row);
     const [current] = await sql<Row[]>`
       SELECT status, lease_owner FROM payouts WHERE unique_id = ${params.uniqueId}`;
     const status = current?.status as PayoutStatus | undefined;
-    const reason = !current ? 'not_found' : canTransitionPayout(status!, to) ? 'lease_lost' : 'not_allowed';
+    const reason = !current ? 'not_found' : from.includes(status!) ? 'lease_lost' : 'not_allowed';
+    if (reason === 'lease_lost') {
+      throw new HostpayError(
+        'LEASE_LOST',
+        `payout ${params.uniqueId}: lease no longer held, not moved to ${to}`,
+        {
+          details: { uniqueId: params.uniqueId, from: status ?? null, to, reason },
+        },
+      );
+    }
     throw new HostpayError(
       'STATUS_TRANSITION_REFUSED',
       reason === 'not_found'
         ? `payout ${params.uniqueId} does not exist`
-        : reason === 'lease_lost'
-          ? `payout ${params.uniqueId}: lease no longer held by this delivery, not moved to ${to}`
-          : `payout ${params.uniqueId} cannot change from ${status} to ${to}`,
+        : `payout ${params.uniqueId} cannot change from ${status} to ${to}`,
       { details: { uniqueId: params.uniqueId, from: status ?? null, to, reason } },
     );
   });

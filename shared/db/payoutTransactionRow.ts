@@ -37,6 +37,8 @@ export interface PayoutTransaction {
   /** 1 success, 0 reverted, null while not mined. */
   receiptStatus: 0 | 1 | null;
   gasUsed: bigint | null;
+  /** The payout's attempt cycle it was signed in (an operator retry starts a new one). */
+  cycle: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -60,6 +62,7 @@ export function payoutTransactionFromRow(row: Row): PayoutTransaction {
     minedBlockHash: toStringOrNull(row.mined_block_hash),
     receiptStatus: toNumberOrNull(row.receipt_status) as 0 | 1 | null,
     gasUsed: toBigIntOrNull(row.gas_used),
+    cycle: toNumber(row.cycle),
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
   };

@@ -45,10 +45,10 @@ export function recordSignedTransaction(
   return withDatabaseErrors(async () => {
     const [inserted] = await sql<Row[]>`
       INSERT INTO payout_transactions (
-        payout_id, chain_id, from_address, hash, nonce, kind,
+        payout_id, cycle, chain_id, from_address, hash, nonce, kind,
         max_fee_per_gas, max_priority_fee_per_gas, gas_limit, raw_transaction
       )
-      SELECT id, ${params.chainId}, ${params.fromAddress.toLowerCase()}, ${hash}, ${params.nonce}, ${params.kind},
+      SELECT id, cycle, ${params.chainId}, ${params.fromAddress.toLowerCase()}, ${hash}, ${params.nonce}, ${params.kind},
         ${numericParam(params.maxFeePerGas)}::numeric, ${numericParam(params.maxPriorityFeePerGas)}::numeric,
         ${numericParam(params.gasLimit)}::numeric, ${raw}
       FROM payouts WHERE unique_id = ${params.uniqueId}
@@ -95,14 +95,24 @@ export function markTransactionMined(sql: SqlClient, params: MinedParams): Promi
   });
 }
 
-/** Left the chain in a reorg: back to `sent`, block fields cleared (DESIGN §4, reorgs). */
+/**
+ * Left the chain in a reorg: back to `sent`, block fields cleared (DESIGN §4, reorgs). The others at its
+ * nonce were `replaced` only because it was mined; now any of them can be mined again, so they are `sent` too.
+ */
 export function markTransactionReorged(sql: SqlClient, params: { hash: string }): Promise<PayoutTransaction> {
-  return updateTransaction(
-    sql,
-    params.hash,
-    sql`status = 'sent', mined_block_number = NULL, mined_block_hash = NULL, receipt_status = NULL,
-      gas_used = NULL`,
-  );
+  return withDatabaseErrors(async () => {
+    const reorged = await updateTransaction(
+      sql,
+      params.hash,
+      sql`status = 'sent', mined_block_number = NULL, mined_block_hash = NULL, receipt_status = NULL,
+        gas_used = NULL`,
+    );
+    await sql`
+      UPDATE payout_transactions SET status = 'sent', updated_at = clock_timestamp()
+      WHERE chain_id = ${reorged.chainId} AND from_address = ${reorged.fromAddress}
+        AND nonce = ${reorged.nonce} AND status = 'replaced'`;
+    return reorged;
+  });
 }
 
 /** Neither in the node's pool nor mined; its stored bytes can be rebroadcast. */
@@ -112,6 +122,16 @@ export function markTransactionDropped(sql: SqlClient, params: { hash: string })
     params.hash,
     sql`status = CASE WHEN status = 'mined' THEN status ELSE 'dropped' END`,
   );
+}
+
+/** How many transactions are stored for the payout. */
+export function countPayoutTransactions(sql: SqlClient, params: { uniqueId: string }): Promise<number> {
+  return withDatabaseErrors(async () => {
+    const [row] = await sql<Row[]>`
+      SELECT count(*)::int AS n FROM payout_transactions t JOIN payouts p ON p.id = t.payout_id
+      WHERE p.unique_id = ${params.uniqueId}`;
+    return Number(row?.n ?? 0);
+  });
 }
 
 /** Every transaction signed for the payout, oldest first. */
@@ -129,20 +149,26 @@ export function listPayoutTransactions(
 }
 
 /**
- * The wallet's stored transactions at `fromNonce` or above that are not mined, by nonce: what to rebroadcast
- * when the chain's pending count is behind the database (DESIGN §4, nonce gaps).
+ * The wallet's stored transactions at nonces in [`fromNonce`, `toNonce`) that are not mined, by nonce and
+ * newest first, each with its payout's `unique_id` and status: what can fill a nonce the node has neither
+ * mined nor pooled (docs/architecture.md, "Nonces").
  */
-export function listUnminedWalletTransactions(
+export function listWalletTransactionsInRange(
   sql: SqlClient,
-  params: { chainId: number; address: string; fromNonce: number },
-): Promise<PayoutTransaction[]> {
+  params: { chainId: number; address: string; fromNonce: number; toNonce: number },
+): Promise<(PayoutTransaction & { uniqueId: string; payoutStatus: string })[]> {
   return withDatabaseErrors(async () => {
     const rows = await sql<Row[]>`
-      SELECT * FROM payout_transactions
-      WHERE chain_id = ${params.chainId} AND from_address = ${params.address.toLowerCase()}
-        AND nonce >= ${params.fromNonce} AND status NOT IN ('mined', 'replaced')
-      ORDER BY nonce, id`;
-    return rows.map(payoutTransactionFromRow);
+      SELECT t.*, p.unique_id AS payout_unique_id, p.status AS payout_status
+      FROM payout_transactions t JOIN payouts p ON p.id = t.payout_id
+      WHERE t.chain_id = ${params.chainId} AND t.from_address = ${params.address.toLowerCase()}
+        AND t.nonce >= ${params.fromNonce} AND t.nonce < ${params.toNonce} AND t.status <> 'mined'
+      ORDER BY t.nonce, t.id DESC`;
+    return rows.map((row) => ({
+      ...payoutTransactionFromRow(row),
+      uniqueId: String(row.payout_unique_id),
+      payoutStatus: String(row.payout_status),
+    }));
   });
 }
 

@@ -97,7 +97,9 @@ export async function retryFailure(
     recoveredBy: params.actor,
   });
   const reopened = payout?.status === 'failed';
-  if (reopened) await reopenPayout(deps.sql, { uniqueId: failure.uniqueId });
+  if (reopened) {
+    await reopenPayout(deps.sql, { uniqueId: failure.uniqueId, firstAttemptAt: new Date(nowSeconds * 1000) });
+  }
 
   const name = taskName('recovery', `${request.unique_id}@${request.first_attempt_at}`, 1);
   try {

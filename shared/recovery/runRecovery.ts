@@ -5,7 +5,12 @@ import type { Logger } from '../log.js';
 import { reconcileRecovered } from './reconcileRecovered.js';
 import type { RecoveryDeps } from './recoveryDeps.js';
 import { isRetryableCode, retryFailure } from './retryFailure.js';
-import { type SweptPayout, sweepStuckPayouts } from './sweepStuckPayouts.js';
+import {
+  type RequeuedFailure,
+  requeueUnrecordedFailures,
+  type SweptPayout,
+  sweepStuckPayouts,
+} from './sweepStuckPayouts.js';
 
 export const RECOVERY_ACTOR = 'recoverPayments';
 
@@ -18,6 +23,8 @@ export interface RecoverySummary {
   skipped: { unique_id: string; reason: string }[];
   /** Stuck ledger payouts handed back to retryPayment. */
   swept: SweptPayout[];
+  /** Failed ledger payouts with no failure record, handed to recordFailure again. */
+  failures_requeued: RequeuedFailure[];
 }
 
 /**
@@ -29,7 +36,13 @@ export interface RecoverySummary {
 export async function runRecovery(deps: RecoveryDeps, params: { logger: Logger }): Promise<RecoverySummary> {
   const { config } = deps;
   const limit = config.recoveryBatchSize;
-  const summary: RecoverySummary = { recovered: [], retried: [], skipped: [], swept: [] };
+  const summary: RecoverySummary = {
+    recovered: [],
+    retried: [],
+    skipped: [],
+    swept: [],
+    failures_requeued: [],
+  };
 
   const retrying = await listFailedTransactions(deps.sql, {
     status: ['retry_scheduled', 'retry_in_progress'],
@@ -85,6 +98,14 @@ export async function runRecovery(deps: RecoveryDeps, params: { logger: Logger }
         attempt: swept.attempt,
         status: swept.status,
       },
+    );
+  }
+  summary.failures_requeued = await requeueUnrecordedFailures(deps, { limit });
+  for (const requeued of summary.failures_requeued.filter((r) => r.created)) {
+    params.logger.warn(
+      'failure_requeued',
+      `failed payout ${requeued.unique_id} had no failure record; handed to recordFailure again`,
+      { unique_id: requeued.unique_id, error_code: requeued.error_code },
     );
   }
   return summary;

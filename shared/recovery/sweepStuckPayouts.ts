@@ -1,7 +1,8 @@
 /** The sweep: ledger payouts stuck in a working status with nobody on them go back on the retry queue (DESIGN.md §2, §3.2). */
-import { enqueueAttempt } from '../attempt/schedule.js';
+import { enqueueAttempt, enqueueFailure } from '../attempt/schedule.js';
+import { encodeRequestToken } from '../attempt/tokens.js';
 import { requireSettings } from '../config.js';
-import { listStuckPayouts, type Payout } from '../db/index.js';
+import { listStuckPayouts, listUnrecordedFailures, type Payout } from '../db/index.js';
 import { taskName } from '../tasks/taskName.js';
 import type { RecoveryDeps } from './recoveryDeps.js';
 import { requestFromPayout } from './retryRequest.js';
@@ -43,4 +44,41 @@ export async function sweepStuckPayouts(
     swept.push({ unique_id: payout.uniqueId, status: payout.status, attempt, created: task.created });
   }
   return swept;
+}
+
+export interface RequeuedFailure {
+  unique_id: string;
+  error_code: string;
+  /** false: a task of this name was already queued by an earlier sweep of the same state. */
+  created: boolean;
+}
+
+/**
+ * Failed ledger payouts with no failure record (its task lost, or refused until Cloud Tasks gave up) are
+ * handed to recordFailure again, signed anew with the current key. The task is named after the payout's
+ * `updated_at`, never the attempt cycle's name, which Cloud Tasks may still hold and would call a duplicate.
+ */
+export async function requeueUnrecordedFailures(
+  deps: RecoveryDeps,
+  params: { limit: number },
+): Promise<RequeuedFailure[]> {
+  const config = requireSettings(deps.config, ['failureQueue', 'recordFailureUrl']);
+  const failed = await listUnrecordedFailures(deps.sql, {
+    olderThanSeconds: config.stuckAfterSeconds,
+    limit: params.limit,
+  });
+  const requeued: RequeuedFailure[] = [];
+  for (const payout of failed) {
+    const attempt = Math.min(Math.max(payout.attemptCount, 1), config.maxAttempts);
+    const request = requestFromPayout(payout, { attempt, nowSeconds: Math.floor(deps.now() / 1000) });
+    const errorCode = payout.lastErrorCode ?? 'UNKNOWN_ERROR';
+    const task = await enqueueFailure(deps, {
+      request,
+      requestToken: encodeRequestToken(config, request, deps.now()),
+      failure: { errorCode, errorMessage: payout.lastErrorMessage ?? '' },
+      name: taskName('failure-sweep', `${payout.uniqueId}@${payout.updatedAt.getTime()}`, 0),
+    });
+    requeued.push({ unique_id: payout.uniqueId, error_code: errorCode, created: task.created });
+  }
+  return requeued;
 }

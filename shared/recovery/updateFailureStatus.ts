@@ -5,10 +5,9 @@ import {
   type FailedTransactionStatus,
   getFailedTransaction,
   getPayout,
-  listPayoutTransactions,
   markPayoutCancelled,
+  markPayoutCancelRequested,
   type Payout,
-  type PayoutTransaction,
 } from '../db/index.js';
 import type { RecoveryDeps } from './recoveryDeps.js';
 import { Refusal } from './refusal.js';
@@ -24,8 +23,15 @@ export const OPERATOR_STATUSES = [
 ] as const;
 export type OperatorStatus = (typeof OPERATOR_STATUSES)[number];
 
-/** Cancels a payout's pending transaction on chain (0-value self-transfer at its nonce); absent without a chain client. */
-export type CancelOnChain = (payout: Payout, pending: PayoutTransaction[]) => Promise<{ minedHash: string }>;
+/**
+ * Carries out a recorded cancel now, under a lease of its own, as any delivery would (absent without a chain
+ * client): `cancelled` (nothing of the payout can pay any more), `confirmed` (the transfer won; the upstream
+ * is told), `pending` (neither settled yet; a check task will finish it), `in_progress` (a delivery holds
+ * the payout and will honour the cancel itself).
+ */
+export type SettleCancel = (
+  payout: Payout,
+) => Promise<{ outcome: 'cancelled' | 'confirmed' | 'pending' | 'in_progress'; txHash?: string }>;
 
 export interface UpdateFailureStatusParams {
   uniqueId: string;
@@ -36,16 +42,14 @@ export interface UpdateFailureStatusParams {
   recoveryTxHash?: string;
 }
 
-/** The database and clock; the chain canceller when a chain client is available. */
-export type StatusDeps = Pick<RecoveryDeps, 'sql' | 'now'> & { cancelOnChain?: CancelOnChain };
-
-const MAYBE_MINED = new Set(['signed', 'sent', 'dropped']);
+/** The database and clock; the cancel's executor when a chain client is available. */
+export type StatusDeps = Pick<RecoveryDeps, 'sql' | 'now'> & { settleCancel?: SettleCancel };
 
 /**
  * Changes a failure's status if FAILED_TRANSACTION_TRANSITIONS allows it (409 naming both statuses
- * otherwise, nothing changed). `failed_cancelled` also cancels the ledger row so no queued task pays it;
- * a transaction that may still be mined is cancelled on chain first, or the change is refused when no
- * chain client is given. `recovered` takes the ledger's confirmed hash, or the one given.
+ * otherwise, nothing changed). `failed_cancelled` first cancels the ledger row (`cancelPayout`); until the
+ * payout is cancelled the failure keeps its status and the answer is 409 `cancel_pending`, to be asked
+ * again. `recovered` takes the ledger's confirmed hash, or the one given.
  */
 export async function updateFailureStatus(
   deps: StatusDeps,
@@ -93,50 +97,43 @@ export async function updateFailureStatus(
   return { failure: moved, previousStatus: from, payout };
 }
 
+/**
+ * An operator's cancel (docs/architecture.md, "Cancels"): a failed payout, which nothing can pay any more,
+ * is cancelled at once; a working one is marked `cancel_requested` before anything is signed, so no path
+ * signs a transfer for it again, and the cancel is carried out now when a chain client is at hand.
+ * Refusals: 409 already_paid (the transfer was mined first), 409 cancel_pending (recorded, not yet settled).
+ */
 async function cancelPayout(deps: StatusDeps, payout: Payout): Promise<{ payout: Payout; note?: string }> {
   const id = payout.uniqueId;
   if (payout.status === 'cancelled') return { payout };
-  if (payout.status === 'confirmed') {
-    throw new Refusal(
-      409,
-      'already_paid',
-      `payout ${id} is paid in ${payout.confirmedTxHash}; it cannot be cancelled`,
-    );
+  if (payout.status === 'confirmed') throw alreadyPaid(payout);
+  if (payout.status === 'failed') return { payout: await markPayoutCancelled(deps.sql, { uniqueId: id }) };
+  const requested =
+    payout.status === 'cancel_requested'
+      ? payout
+      : await markPayoutCancelRequested(deps.sql, { uniqueId: id });
+  const settled = deps.settleCancel
+    ? await deps.settleCancel(requested)
+    : { outcome: 'in_progress' as const };
+  const after = (await getPayout(deps.sql, { uniqueId: id })) ?? requested;
+  if (after.status === 'confirmed') throw alreadyPaid(after);
+  if (after.status === 'cancelled') {
+    const hash = settled.txHash;
+    return { payout: after, ...(hash ? { note: `on-chain cancel: ${hash} holds the nonce` } : {}) };
   }
-  if (
-    payout.leaseOwner !== null &&
-    payout.leaseExpiresAt !== null &&
-    payout.leaseExpiresAt.getTime() > deps.now()
-  ) {
-    throw new Refusal(
-      409,
-      'payout_in_progress',
-      `payout ${id} is being worked on right now; try again shortly`,
-    );
-  }
-  const pending = (await listPayoutTransactions(deps.sql, { uniqueId: id })).filter((t) =>
-    MAYBE_MINED.has(t.status),
+  throw new Refusal(
+    409,
+    'cancel_pending',
+    settled.outcome === 'in_progress'
+      ? `the cancel of ${id} is recorded; the delivery working on it will carry it out; ask again to see it settled`
+      : `the cancel of ${id} is recorded and sent, but neither it nor the transfer is settled yet; ask again`,
   );
-  let note: string | undefined;
-  if (pending.length > 0) {
-    if (deps.cancelOnChain === undefined) {
-      throw new Refusal(
-        409,
-        'transaction_pending',
-        `payout ${id} has a transaction that may still be mined and no chain client is available to cancel it`,
-      );
-    }
-    const { minedHash } = await deps.cancelOnChain(payout, pending);
-    note = `on-chain cancel: ${minedHash} mined at nonce ${pending[0]?.nonce}`;
-    const after = await getPayout(deps.sql, { uniqueId: id });
-    if (after?.status === 'confirmed') {
-      throw new Refusal(
-        409,
-        'already_paid',
-        `payout ${id} was mined before the cancel (${after.confirmedTxHash})`,
-      );
-    }
-    if (after?.status === 'cancelled') return { payout: after, note };
-  }
-  return { payout: await markPayoutCancelled(deps.sql, { uniqueId: id }), ...(note ? { note } : {}) };
+}
+
+function alreadyPaid(payout: Payout): Refusal {
+  return new Refusal(
+    409,
+    'already_paid',
+    `payout ${payout.uniqueId} is paid in ${payout.confirmedTxHash}; it cannot be cancelled`,
+  );
 }

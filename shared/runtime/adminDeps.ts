@@ -1,24 +1,26 @@
-/** Cold-start wiring of adminApi and recoverPayments (STYLE.md rule 2): configuration, database, queue. */
+/** Cold-start wiring of adminApi and recoverPayments (docs/architecture.md, "Module map"): configuration, database, queue. */
+import { randomUUID } from 'node:crypto';
 import { buildAssetTable } from '../assets.js';
-import { cancelOnChain } from '../attempt/cancelOnChain.js';
-import { notifyCompleted } from '../attempt/settle.js';
+import { advanceLeasedPayout } from '../attempt/runAttempt.js';
+import { encodeRequestToken } from '../attempt/tokens.js';
 import { type ChainState, createChainClient, readTransactionState } from '../chain/index.js';
 import type { FunctionName } from '../config.js';
-import { getPayout } from '../db/index.js';
+import { acquireLease, releaseLease } from '../db/index.js';
 import type { RecoveryDeps } from '../recovery/recoveryDeps.js';
-import type { CancelOnChain } from '../recovery/updateFailureStatus.js';
+import { requestFromPayout } from '../recovery/retryRequest.js';
+import type { SettleCancel } from '../recovery/updateFailureStatus.js';
 import { type CreateDepsOptions, configFor, healthProbes, openBaseDeps } from './createDeps.js';
 import type { HealthProbe } from './health.js';
 import type { BaseDeps } from './httpFunction.js';
 
 export type AdminDeps = RecoveryDeps &
   BaseDeps & {
-    readonly cancelOnChain?: CancelOnChain;
+    readonly settleCancel?: SettleCancel;
     /** What the node says of a stored transaction; absent without the chain settings. */
     readonly transactionState?: (hash: string) => Promise<ChainState>;
   };
 
-/** Dependencies of the recovery functions; with the chain settings (adminApi) also the on-chain cancel and look-ups. */
+/** Dependencies of the recovery functions; with the chain settings (adminApi) also the cancel and look-ups. */
 export async function createRecoveryDeps(
   name: Extract<FunctionName, 'adminApi' | 'recoverPayments'>,
   options: CreateDepsOptions = {},
@@ -26,20 +28,50 @@ export async function createRecoveryDeps(
   const config = await configFor(name, options);
   const base = openBaseDeps(name, config, options);
   const { sql } = base;
-  // adminApi signs the on-chain cancel when it is given the chain settings; recoverPayments never signs.
+  // adminApi signs the operator's cancel when it is given the chain settings; recoverPayments never signs.
   const { rpcUrl, chainId, walletPrivateKey } = config;
   const chain =
     rpcUrl && chainId && walletPrivateKey
-      ? createChainClient({ rpcUrl, chainId, privateKey: walletPrivateKey })
+      ? createChainClient({
+          rpcUrl,
+          chainId,
+          privateKey: walletPrivateKey,
+          requestTimeoutMs: config.rpcTimeoutSeconds * 1000,
+        })
       : undefined;
-  const cancel: CancelOnChain | undefined = chain
+  const settleCancel: SettleCancel | undefined = chain
     ? async (payout) => {
-        const assets = buildAssetTable(chain.chainId, config.assets);
-        const mined = await cancelOnChain({ config, sql, chain, assets }, payout);
-        // The transfer won the race: the payout is paid, and the upstream hears it as after any confirmation.
-        const after = await getPayout(sql, { uniqueId: payout.uniqueId });
-        if (after?.status === 'confirmed') await notifyCompleted(base, base.logger, after);
-        return mined;
+        // The same work as any delivery of the payout, under a lease of its own: the ledger and the
+        // upstream learn the outcome exactly as they would from a check.
+        const leaseOwner = `admin-cancel-${randomUUID()}`;
+        const leased = await acquireLease(sql, {
+          uniqueId: payout.uniqueId,
+          leaseOwner,
+          leaseSeconds: config.leaseSeconds,
+        });
+        if (leased === null) return { outcome: 'in_progress' };
+        const nowSeconds = Math.floor(base.now() / 1000);
+        const request = requestFromPayout(leased, { attempt: Math.max(1, leased.attemptCount), nowSeconds });
+        const deps = { ...base, chain, assets: buildAssetTable(chain.chainId, config.assets) };
+        try {
+          const result = await advanceLeasedPayout(deps, base.logger.child({ unique_id: payout.uniqueId }), {
+            request,
+            token: encodeRequestToken(config, request, base.now()),
+            payout: leased,
+            leaseOwner,
+          });
+          const outcome =
+            result.status === 'cancelled'
+              ? 'cancelled'
+              : result.status === 'success'
+                ? 'confirmed'
+                : result.status === 'superseded'
+                  ? 'in_progress'
+                  : 'pending';
+          return { outcome, ...(result.tx_hash ? { txHash: result.tx_hash } : {}) };
+        } finally {
+          await releaseLease(sql, { uniqueId: payout.uniqueId, leaseOwner }).catch(() => undefined);
+        }
       }
     : undefined;
   const close = async () => {
@@ -49,7 +81,7 @@ export async function createRecoveryDeps(
   return {
     ...base,
     close,
-    ...(cancel ? { cancelOnChain: cancel } : {}),
+    ...(settleCancel ? { settleCancel } : {}),
     ...(chain ? { transactionState: (hash: string) => readTransactionState(chain, hash) } : {}),
   };
 }

@@ -58,6 +58,7 @@ export async function createAttemptDeps(
     rpcUrl: config.rpcUrl,
     chainId: config.chainId,
     privateKey: config.walletPrivateKey,
+    requestTimeoutMs: config.rpcTimeoutSeconds * 1000,
   });
   const common = openBaseDeps(name, config, options);
   const close = async () => {

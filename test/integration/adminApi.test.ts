@@ -56,6 +56,8 @@ describe('adminApi through the Functions Framework', function () {
         TASKS_EMULATOR_HOST: emulator.endpoint,
         RETRY_QUEUE: 'retry',
         RETRY_PAYMENT_URL: `${retryTarget.url}/retryPayment`,
+        NOTICE_QUEUE: 'notices',
+        UPSTREAM_COMPLETED_URL: `${retryTarget.url}/payment-completed`,
       },
       write: (line) => logs.push(JSON.parse(line) as Record<string, unknown>),
     });

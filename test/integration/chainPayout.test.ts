@@ -5,8 +5,8 @@ import { type RpcProxy, startRpcProxy } from '../../local/rpcProxy.js';
 import type { Asset } from '../../shared/assets.js';
 import type { ChainClient } from '../../shared/chain/client.js';
 import { readBaseFee } from '../../shared/chain/fees.js';
-import { transferPayout } from '../../shared/chain/transferPayout.js';
 import { listPayoutTransactions } from '../../shared/db/index.js';
+import { advancePayout as transferPayout } from '../../shared/payout/index.js';
 import { startTestChain, type TestChain } from '../support/anvil.js';
 import {
   balanceOf,

@@ -3,18 +3,20 @@ import { AbiCoder, keccak256, Transaction, zeroPadValue } from 'ethers';
 import { anvilRpc, dropTransaction, mineBlocks, setAutomine, setBalance } from '../../local/anvil.js';
 import { type RpcProxy, startRpcProxy } from '../../local/rpcProxy.js';
 import { broadcastRawTransaction } from '../../shared/chain/broadcast.js';
-import { cancelPayoutTransfer } from '../../shared/chain/cancelPayout.js';
 import type { ChainClient } from '../../shared/chain/client.js';
-import { mayStillBeMined } from '../../shared/chain/resumePayout.js';
-import { signAndStoreTransfer } from '../../shared/chain/sendPayout.js';
 import { signTransaction } from '../../shared/chain/sign.js';
-import { transferPayout } from '../../shared/chain/transferPayout.js';
 import {
-  getPayout,
   listPayoutTransactions,
-  markPayoutCancelled,
+  markPayoutCancelRequested,
   type Payout,
+  type PayoutTransaction,
 } from '../../shared/db/index.js';
+import {
+  mayStillPay,
+  signAndStoreTransfer as signAndStore,
+  type TransferPayoutParams,
+  advancePayout as transferPayout,
+} from '../../shared/payout/index.js';
 import { startTestChain, type TestChain } from '../support/anvil.js';
 import { balanceOf, clientFor, freshAddress, minedNonce, poolHashes } from '../support/chain.js';
 import { createPayout, transferParams } from '../support/chainPayout.js';
@@ -51,6 +53,11 @@ describe('transferPayout: resuming payouts that already have signed transactions
     transferPayout(client, db.sql, transferParams(p, chain.asset(p.currency as 'eth'), overrides));
 
   const stored = (p: Payout) => listPayoutTransactions(db.sql, { uniqueId: p.uniqueId });
+  // Nothing was stored for these payouts before: the decision to sign saw none.
+  const signAndStoreTransfer = (c: ChainClient, sql: typeof db.sql, params: TransferPayoutParams) =>
+    signAndStore(c, sql, params, 0);
+  const mayStillBeMined = (c: ChainClient, transactions: PayoutTransaction[]) =>
+    mayStillPay(c, transactions, { reorgSafeDepth: 1 });
 
   it('a crash after sign-and-store, before broadcast: resuming sends the stored bytes, no second nonce', async () => {
     const p = await payout('usdt', 2_500_000n);
@@ -143,22 +150,17 @@ describe('transferPayout: resuming payouts that already have signed transactions
     assert.equal(await minedNonce(chain, client.address), 1);
   });
 
-  it('a cancelled payout ends with the 0-value self-transfer mined, recorded, and nothing paid', async () => {
+  it('a payout whose cancel was requested ends with the 0-value self-transfer mined, recorded, and nothing paid', async () => {
     await setAutomine(chain.rpcUrl, false);
     const p = await payout('usdc', 9_000_000n);
     assert.equal((await run(p, { receiptWaitMs: 300 })).kind, 'pending');
 
-    const asked = await cancelPayoutTransfer(
-      client,
-      db.sql,
-      transferParams(p, chain.asset('usdc'), { receiptWaitMs: 300 }),
-    );
-    assert.equal(asked.kind, 'pending');
-    await markPayoutCancelled(db.sql, { uniqueId: p.uniqueId });
+    const requested = await markPayoutCancelRequested(db.sql, { uniqueId: p.uniqueId });
+    const asked = await run(requested, { receiptWaitMs: 300 });
+    assert.equal(asked.kind, 'pending', 'the cancel is signed and sent, neither is mined');
     await mineBlocks(chain.rpcUrl, 1);
 
-    const cancelled = (await getPayout(db.sql, { uniqueId: p.uniqueId }))!;
-    const outcome = await run(cancelled);
+    const outcome = await run(requested);
     assert.equal(outcome.kind, 'cancelled');
     assert.deepEqual(
       (await stored(p)).map((t) => [t.kind, t.status]),
@@ -264,8 +266,8 @@ describe('transferPayout: resuming payouts that already have signed transactions
     assert.equal(await minedNonce(chain, client.address), signed.nonce + 1, 'no hole left in the nonces');
     assert.equal(
       await mayStillBeMined(client, await stored(p)),
-      true,
-      'until the cancellation is looked up, a check must follow',
+      false,
+      'the chain shows the cancellation holding the nonce: nothing of the payout can pay',
     );
     // The next look finds the cancellation at depth and tries again: still no funds, and nothing paid.
     await assert.rejects(run(p), { code: 'INSUFFICIENT_FUNDS' });

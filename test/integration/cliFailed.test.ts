@@ -47,6 +47,8 @@ describe('hostpay failed (operator CLI)', function () {
       TASKS_EMULATOR_HOST: emulator.endpoint,
       RETRY_QUEUE: 'retry',
       RETRY_PAYMENT_URL: `${retryTarget.url}/retryPayment`,
+      FAILURE_QUEUE: 'failure',
+      RECORD_FAILURE_URL: `${retryTarget.url}/recordFailure`,
     };
     const handler = createAdminApi({
       env: {
@@ -54,6 +56,8 @@ describe('hostpay failed (operator CLI)', function () {
         RPC_URL: 'http://127.0.0.1:9',
         CHAIN_ID: '31337',
         WALLET_PRIVATE_KEY: Wallet.createRandom().privateKey,
+        NOTICE_QUEUE: 'notices',
+        UPSTREAM_COMPLETED_URL: `${retryTarget.url}/payment-completed`,
       },
       write: () => undefined,
     });

@@ -3,8 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
 import { claimPayout } from '../../shared/db/claimPayout.js';
 import { getPayout } from '../../shared/db/getPayout.js';
-import { incrementAttempt, releaseLease, renewLease } from '../../shared/db/payoutLease.js';
-import { markPayoutConfirmed, markPayoutFailed, markPayoutSubmitted } from '../../shared/db/payoutStatus.js';
+import { fencePayout, incrementAttempt, releaseLease, renewLease } from '../../shared/db/payoutLease.js';
+import {
+  markPayoutCancelRequested,
+  markPayoutConfirmed,
+  markPayoutFailed,
+  markPayoutSubmitted,
+} from '../../shared/db/payoutStatus.js';
 import { isCheckViolation, sqlState } from '../../shared/db/sqlState.js';
 import { HostpayError } from '../../shared/errors.js';
 import { payoutRequest, randomHash } from '../support/dbFixtures.js';
@@ -69,7 +74,7 @@ describe('claimPayout (payout ledger, real PostgreSQL)', () => {
       markPayoutSubmitted(db.sql, { uniqueId: request.uniqueId, leaseOwner: 'a' }),
       (error) => {
         assert.ok(error instanceof HostpayError);
-        assert.equal(error.code, 'STATUS_TRANSITION_REFUSED');
+        assert.equal(error.code, 'LEASE_LOST');
         assert.equal(error.details.reason, 'lease_lost');
         return true;
       },
@@ -81,6 +86,34 @@ describe('claimPayout (payout ledger, real PostgreSQL)', () => {
     );
     const submitted = await markPayoutSubmitted(db.sql, { uniqueId: request.uniqueId, leaseOwner: 'b' });
     assert.equal(submitted.status, 'submitted');
+  });
+
+  it('fence: goes on only under a held, unexpired lease, renews it, and refuses a transfer once a cancel is asked', async () => {
+    const request = payoutRequest();
+    await claimPayout(db.sql, { ...request, leaseOwner: 'a', leaseSeconds: 0.3 });
+    const lease = { uniqueId: request.uniqueId, owner: 'a', seconds: 60 };
+    const fenced = await db.sql.begin((tx) => fencePayout(tx, lease, 'transfer'));
+    assert.ok(fenced.leaseExpiresAt!.getTime() > Date.now() + 50_000, 'passing the fence renews the lease');
+    await markPayoutCancelRequested(db.sql, { uniqueId: request.uniqueId });
+    await assert.rejects(
+      db.sql.begin((tx) => fencePayout(tx, lease, 'transfer')),
+      { code: 'CANCEL_REQUESTED' },
+    );
+    await db.sql.begin((tx) => fencePayout(tx, lease, 'any'));
+    await assert.rejects(
+      db.sql.begin((tx) => fencePayout(tx, { ...lease, owner: 'b' }, 'any')),
+      { code: 'LEASE_LOST' },
+    );
+    await db.sql`UPDATE payouts SET lease_expires_at = clock_timestamp() - interval '1 second' WHERE unique_id = ${request.uniqueId}`;
+    await assert.rejects(
+      db.sql.begin((tx) => fencePayout(tx, lease, 'any')),
+      { code: 'LEASE_LOST' },
+    );
+    assert.equal(
+      await renewLease(db.sql, { uniqueId: request.uniqueId, leaseOwner: 'a', leaseSeconds: 60 }),
+      false,
+      'an expired lease is not renewed: another delivery may take it',
+    );
   });
 
   it('renews the lease for the delivery that already holds it', async () => {

@@ -62,6 +62,14 @@ describe('migrations (dbmate on real PostgreSQL)', () => {
     const db = await createTestDatabase();
     try {
       await migrateDown(db.url, { steps: 1 });
+      const columns = async () =>
+        (
+          await db.sql`
+            SELECT table_name || '.' || column_name AS name FROM information_schema.columns
+            WHERE table_schema = 'public' AND column_name = 'cycle' ORDER BY name`
+        ).map((row) => row.name);
+      assert.deepEqual(await columns(), [], 'the newest migration (cycles, cancel_requested) is undone');
+      await migrateDown(db.url, { steps: 1 });
       assert.deepEqual(await publicTables(db.sql), [
         'failed_transactions',
         'payout_transactions',

@@ -4,6 +4,7 @@ import type { SqlClient } from '../../shared/db/client.js';
 import { PAYOUT_STATUSES, type Payout, type PayoutStatus } from '../../shared/db/payoutRow.js';
 import {
   markPayoutCancelled,
+  markPayoutCancelRequested,
   markPayoutConfirmed,
   markPayoutFailed,
   markPayoutPendingConfirmation,
@@ -17,7 +18,7 @@ import { payoutRequest, randomHash } from '../support/dbFixtures.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 
 const moveTo: Record<PayoutStatus, (sql: SqlClient, uniqueId: string) => Promise<Payout>> = {
-  received: (sql, uniqueId) => reopenPayout(sql, { uniqueId }),
+  received: (sql, uniqueId) => reopenPayout(sql, { uniqueId, firstAttemptAt: new Date() }),
   retry_scheduled: (sql, uniqueId) =>
     markPayoutRetryScheduled(sql, { uniqueId, errorCode: 'NETWORK_TIMEOUT', errorMessage: 'timeout' }),
   submitted: (sql, uniqueId) => markPayoutSubmitted(sql, { uniqueId }),
@@ -32,6 +33,7 @@ const moveTo: Record<PayoutStatus, (sql: SqlClient, uniqueId: string) => Promise
     }),
   failed: (sql, uniqueId) =>
     markPayoutFailed(sql, { uniqueId, errorCode: 'INVALID_ADDRESS', errorMessage: 'bad' }),
+  cancel_requested: (sql, uniqueId) => markPayoutCancelRequested(sql, { uniqueId }),
   cancelled: (sql, uniqueId) => markPayoutCancelled(sql, { uniqueId }),
 };
 
@@ -58,6 +60,8 @@ describe('payout status transitions (real PostgreSQL)', () => {
   for (const from of PAYOUT_STATUSES) {
     for (const to of PAYOUT_STATUSES) {
       const allowed = PAYOUT_TRANSITIONS[from].includes(to);
+      // Covered below: a check of a cancel_requested payout keeps that status.
+      if (from === 'cancel_requested' && to === 'pending_confirmation') continue;
       it(`${allowed ? 'allows' : 'refuses'} ${from} -> ${to}`, async () => {
         const uniqueId = await payoutIn(from);
         if (allowed) {
@@ -77,6 +81,34 @@ describe('payout status transitions (real PostgreSQL)', () => {
       });
     }
   }
+
+  it('a check of a cancel_requested payout keeps cancel_requested and gives up the lease', async () => {
+    const uniqueId = await payoutIn('cancel_requested');
+    const checked = await markPayoutPendingConfirmation(db.sql, { uniqueId, leaseOwner: 'setup' });
+    assert.deepEqual([checked.status, checked.leaseOwner], ['cancel_requested', null]);
+  });
+
+  it('a delivery whose lease expired or was taken moves nothing: LEASE_LOST', async () => {
+    const uniqueId = await payoutIn('received');
+    await db.sql`UPDATE payouts SET lease_expires_at = clock_timestamp() - interval '1 second' WHERE unique_id = ${uniqueId}`;
+    await assert.rejects(markPayoutPendingConfirmation(db.sql, { uniqueId, leaseOwner: 'setup' }), {
+      code: 'LEASE_LOST',
+    });
+    await db.sql`UPDATE payouts SET lease_owner = 'other', lease_expires_at = clock_timestamp() + interval '1 minute' WHERE unique_id = ${uniqueId}`;
+    await assert.rejects(
+      markPayoutFailed(db.sql, {
+        uniqueId,
+        leaseOwner: 'setup',
+        errorCode: 'INVALID_ADDRESS',
+        errorMessage: 'x',
+      }),
+      { code: 'LEASE_LOST' },
+    );
+    assert.equal(
+      (await db.sql`SELECT status FROM payouts WHERE unique_id = ${uniqueId}`)[0]?.status,
+      'received',
+    );
+  });
 
   it('never lets a confirmed or cancelled payout change again', () => {
     assert.deepEqual(PAYOUT_TRANSITIONS.confirmed, []);
@@ -108,11 +140,14 @@ describe('payout status transitions (real PostgreSQL)', () => {
       errorCode: 'RATE_LIMIT_EXCEEDED',
       errorMessage: 'attempts spent',
     });
-    const reopened = await reopenPayout(db.sql, { uniqueId });
+    const cycleStart = new Date(Math.floor(Date.now() / 1000) * 1000 + 60_000);
+    const reopened = await reopenPayout(db.sql, { uniqueId, firstAttemptAt: cycleStart });
     assert.deepEqual(
       [reopened.status, reopened.attemptCount, reopened.lastErrorCode, reopened.lastErrorMessage],
       ['received', 0, null, null],
     );
+    assert.equal(reopened.cycle, 2, 'a reopen starts the next attempt cycle');
+    assert.equal(reopened.firstAttemptAt?.getTime(), cycleStart.getTime(), 'named after the new cycle');
   });
 
   it('reports an unknown payout as not found', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { claimPayout } from '../../shared/db/claimPayout.js';
 import {
   listPayoutTransactions,
-  listUnminedWalletTransactions,
+  listWalletTransactionsInRange,
   markTransactionDropped,
   markTransactionMined,
   markTransactionReorged,
@@ -144,6 +144,14 @@ describe('payout transactions (real PostgreSQL)', () => {
 
     const reorged = await markTransactionReorged(db.sql, { hash: replacement.hash });
     assert.deepEqual([reorged.status, reorged.minedBlockNumber, reorged.receiptStatus], ['sent', null, null]);
+    assert.deepEqual(
+      (await listPayoutTransactions(db.sql, { uniqueId })).map((t) => [t.kind, t.status]),
+      [
+        ['transfer', 'sent'],
+        ['replacement', 'sent'],
+      ],
+      'a reorg can bring back the transaction it had replaced',
+    );
   });
 
   it('marks a vanished transaction dropped and sends it again with the same bytes', async () => {
@@ -156,7 +164,7 @@ describe('payout transactions (real PostgreSQL)', () => {
     await assert.rejects(markTransactionSent(db.sql, { hash: randomHash() }), HostpayError);
   });
 
-  it('lists the unmined transactions of a wallet from a nonce on, to fill a gap', async () => {
+  it('lists the unmined transactions of a wallet in a nonce range with their payouts, to fill a gap', async () => {
     const address = `0x${'b'.repeat(40)}`;
     const nonces = [30, 31, 32, 33];
     const hashes: string[] = [];
@@ -172,10 +180,18 @@ describe('payout transactions (real PostgreSQL)', () => {
       receiptStatus: 1,
       gasUsed: 21_000n,
     });
-    const unmined = await listUnminedWalletTransactions(db.sql, { chainId: 1, address, fromNonce: 30 });
+    const unmined = await listWalletTransactionsInRange(db.sql, {
+      chainId: 1,
+      address,
+      fromNonce: 30,
+      toNonce: 33,
+    });
     assert.deepEqual(
-      unmined.map((tx) => tx.nonce),
-      [31, 32, 33],
+      unmined.map((tx) => [tx.nonce, tx.payoutStatus]),
+      [
+        [31, 'received'],
+        [32, 'received'],
+      ],
     );
   });
 });

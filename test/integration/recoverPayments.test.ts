@@ -42,7 +42,7 @@ describe('recoverPayments through the Functions Framework', function () {
     db = await createTestDatabase();
     retryTarget = await startTaskTarget();
     emulator = await startCloudTasksEmulator({
-      queues: [{ name: RETRY_QUEUE }],
+      queues: [{ name: RETRY_QUEUE }, { name: RETRY_QUEUE.replace(/retry$/, 'failure') }],
       minDispatchDeadlineSeconds: 1,
     });
     const handler = createRecoverPayments({
@@ -55,6 +55,8 @@ describe('recoverPayments through the Functions Framework', function () {
         TASKS_EMULATOR_HOST: emulator.endpoint,
         RETRY_QUEUE: 'retry',
         RETRY_PAYMENT_URL: `${retryTarget.url}/retryPayment`,
+        FAILURE_QUEUE: 'failure',
+        RECORD_FAILURE_URL: `${retryTarget.url}/recordFailure`,
         RECOVERY_COOLDOWN_SECONDS: String(COOLDOWN),
         RECOVERY_MAX_AUTOMATED_RETRIES: String(MAX_AUTOMATED),
         RECOVERY_BATCH_SIZE: '20',

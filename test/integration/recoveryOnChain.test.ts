@@ -13,7 +13,7 @@ import {
   setBalance,
 } from '../../local/anvil.js';
 import { buildAssetTable, resolveAsset } from '../../shared/assets.js';
-import { createChainClient, transferPayout } from '../../shared/chain/index.js';
+import { createChainClient } from '../../shared/chain/index.js';
 import {
   claimPayout,
   getFailedTransaction,
@@ -23,6 +23,7 @@ import {
   markPayoutSubmitted,
   releaseLease,
 } from '../../shared/db/index.js';
+import { advancePayout } from '../../shared/payout/index.js';
 import { decodePaymentCompleted } from '../../shared/token/index.js';
 import { countTransfers } from '../support/chainAudit.js';
 import { type Harness, startHarness, waitUntil } from '../support/hostpay.js';
@@ -82,13 +83,14 @@ describe('recovery on chain: recoverPayments and adminApi', function () {
       amountDecimal: '0.01',
       amountBaseUnits: 10n ** 16n,
       leaseOwner: 'crashed-delivery',
-      leaseSeconds: 1,
+      leaseSeconds: 30,
     });
     const payoutAtAttempt1 = await incrementAttempt(h.db.sql, { uniqueId, leaseOwner: 'crashed-delivery' });
     await setAutomine(h.anvil.rpcUrl, false);
     try {
-      const outcome = await transferPayout(chain, h.db.sql, {
+      const outcome = await advancePayout(chain, h.db.sql, {
         payout: payoutAtAttempt1,
+        lease: { uniqueId, owner: 'crashed-delivery', seconds: 30 },
         asset,
         feeCapWei: 300n * 10n ** 9n,
         priorityFeeWei: 2n * 10n ** 9n,

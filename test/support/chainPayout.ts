@@ -1,10 +1,13 @@
 /** Ledger rows and transfer settings for chain tests on a real database (see `postgres.ts`, `anvil.ts`). */
 import { randomUUID } from 'node:crypto';
 import type { Asset } from '../../shared/assets.js';
-import type { TransferPayoutParams } from '../../shared/chain/payoutParams.js';
 import { claimPayout, type Payout, type SqlClient } from '../../shared/db/index.js';
 import { formatBaseUnits } from '../../shared/money.js';
+import type { TransferPayoutParams } from '../../shared/payout/index.js';
 import { DEFAULT_POLICY } from './chain.js';
+
+/** The delivery every chain test's payout is leased to. */
+export const TEST_LEASE_OWNER = 'chain-test';
 
 /** Creates the payout's ledger row (leased to the test) as an attempt would, and returns it. */
 export async function createPayout(
@@ -24,7 +27,7 @@ export async function createPayout(
     recipient: params.to,
     amountDecimal: formatBaseUnits(params.amount, asset.decimals),
     amountBaseUnits: params.amount,
-    leaseOwner: 'chain-test',
+    leaseOwner: TEST_LEASE_OWNER,
     leaseSeconds: 600,
   });
   return claim.payout;
@@ -38,6 +41,7 @@ export function transferParams(
 ): TransferPayoutParams {
   return {
     payout,
+    lease: { uniqueId: payout.uniqueId, owner: TEST_LEASE_OWNER, seconds: 600 },
     asset,
     feeCapWei: DEFAULT_POLICY.maxFeePerGas,
     priorityFeeWei: DEFAULT_POLICY.maxPriorityFeePerGas,

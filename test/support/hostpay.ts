@@ -190,6 +190,8 @@ export async function startHarness(options: { env?: Record<string, string> } = {
       RECEIPT_WAIT_SECONDS: '3',
       CONFIRMATION_CHECK_DELAY_SECONDS: '1',
       LEASE_SECONDS: '15',
+      RPC_TIMEOUT_SECONDS: '5',
+      REORG_SAFE_DEPTH: '1',
       ...options.env,
     });
 

@@ -104,6 +104,8 @@ const CANONICAL = [
   'CONFIRMATION_CHECK_DELAY_SECONDS',
   'PENDING_ALERT_SECONDS',
   'LEASE_SECONDS',
+  'RPC_TIMEOUT_SECONDS',
+  'REORG_SAFE_DEPTH',
   'MAX_FEE_PER_GAS_GWEI',
   'MAX_PRIORITY_FEE_PER_GAS_GWEI',
   'GAS_LIMIT_MARGIN_PERCENT',
@@ -197,6 +199,8 @@ describe('config', () => {
       ['CONFIRMATION_CHECK_DELAY_SECONDS', 'confirmationCheckDelaySeconds', 30],
       ['PENDING_ALERT_SECONDS', 'pendingAlertSeconds', 3600],
       ['LEASE_SECONDS', 'leaseSeconds', 180],
+      ['RPC_TIMEOUT_SECONDS', 'rpcTimeoutSeconds', 10],
+      ['REORG_SAFE_DEPTH', 'reorgSafeDepth', 64],
       ['MAX_FEE_PER_GAS_GWEI', 'maxFeePerGasWei', 300_000_000_000n],
       ['MAX_PRIORITY_FEE_PER_GAS_GWEI', 'maxPriorityFeePerGasWei', 2_000_000_000n],
       ['GAS_LIMIT_MARGIN_PERCENT', 'gasLimitMarginPercent', 20],
@@ -541,6 +545,31 @@ describe('config', () => {
     it('rejects a lease no longer than the receipt wait', async () => {
       const lines = await problems(localEnv({ LEASE_SECONDS: '60', RECEIPT_WAIT_SECONDS: '60' }));
       assert.match(lines[0] ?? '', /^LEASE_SECONDS: must be longer than RECEIPT_WAIT_SECONDS \(60\)/);
+    });
+
+    it('rejects a lease that three RPC timeouts could outlast between two renewals', async () => {
+      const lines = await problems(
+        localEnv({ LEASE_SECONDS: '29', RECEIPT_WAIT_SECONDS: '5', RPC_TIMEOUT_SECONDS: '10' }),
+      );
+      assert.deepEqual(lines, [
+        'LEASE_SECONDS: must be at least 3 x RPC_TIMEOUT_SECONDS (30): a lease outlives three RPC requests between renewals, got 29',
+      ]);
+      assert.deepEqual(
+        await problems(
+          localEnv({ LEASE_SECONDS: '30', RECEIPT_WAIT_SECONDS: '5', RPC_TIMEOUT_SECONDS: '10' }),
+        ),
+        [],
+      );
+    });
+
+    it('rejects timings whose longest attempt does not fit the longest dispatch deadline', async () => {
+      // 1000 + 20 x 40 = 1800 s of attempt, plus the 30 s margin, is past Cloud Tasks' 1800 s.
+      const lines = await problems(
+        localEnv({ LEASE_SECONDS: '1200', RECEIPT_WAIT_SECONDS: '1000', RPC_TIMEOUT_SECONDS: '40' }),
+      );
+      assert.deepEqual(lines, [
+        'RECEIPT_WAIT_SECONDS: with RPC_TIMEOUT_SECONDS 40 an attempt can take 1800 s, which does not fit the 1800 s dispatch deadline less 30 s',
+      ]);
     });
   });
 

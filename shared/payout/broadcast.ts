@@ -1,4 +1,10 @@
-/** The steps send and resume share: store before broadcast, broadcast, wait, settle (DESIGN.md §3.1, §4). */
+/** The steps send and resume share: store before broadcast (fenced), broadcast, wait, settle. */
+import { type BroadcastOutcome, broadcastRawTransaction } from '../chain/broadcast.js';
+import type { ChainClient } from '../chain/client.js';
+import { type MinedReceipt, waitForReceipt } from '../chain/receipt.js';
+import { buildTakeBack } from '../chain/replace.js';
+import { type SignedTransaction, signTransaction } from '../chain/sign.js';
+import { receiptShowsTransfer } from '../chain/transferLog.js';
 import { classifyError } from '../classifier.js';
 import {
   markTransactionMined,
@@ -8,22 +14,22 @@ import {
   type SqlClient,
   type TransactionKind,
 } from '../db/index.js';
-import { type BroadcastOutcome, broadcastRawTransaction } from './broadcast.js';
-import type { ChainClient } from './client.js';
-import type { TransferOutcome, TransferPayoutParams } from './payoutParams.js';
-import { type MinedReceipt, waitForReceipt } from './receipt.js';
-import { parseSignedTransaction, type SignedTransaction, signTransaction } from './sign.js';
-import { NATIVE_TRANSFER_GAS } from './transfer.js';
-import { receiptShowsTransfer } from './transferLog.js';
+import {
+  type AdvanceState,
+  fenced,
+  leaseKeeper,
+  type TransferOutcome,
+  type TransferPayoutParams,
+} from './params.js';
 
 /**
- * What the payout needs next, inside this module: an outcome for the caller, `resend` (the live nonce was
- * used without paying: sign the transfer again at a new nonce), or `look_again` (the node says the nonce is
- * used: read the receipts again).
+ * What the payout needs next, inside this module: an outcome for the caller, `resend` (every stored
+ * transaction is provably dead: sign the transfer again at a new nonce), or `look_again` (the node says
+ * the nonce is used, or a cancel is mined: read the receipts again).
  */
 export type PayoutStep = TransferOutcome | { kind: 'resend' } | { kind: 'look_again' };
 
-/** Stores a signed transaction of the payout; call before broadcasting it. */
+/** Stores a signed transaction of the payout; call inside the fence, before broadcasting it. */
 export function storeSigned(
   chain: ChainClient,
   sql: SqlClient,
@@ -48,7 +54,7 @@ export function storeSigned(
  * Broadcasts stored bytes and records that the node took them. A refusal that ends the payout (not
  * retryable) would leave its nonce as a hole in front of every later payout of the wallet, and its
  * signed bytes could still be broadcast by someone: the nonce is taken at once by a 0-value
- * self-transfer, and the refusal is thrown.
+ * self-transfer (fenced like any other signature), and the refusal is thrown.
  */
 export async function broadcastStored(
   chain: ChainClient,
@@ -77,19 +83,10 @@ async function takeNonceBack(
   refused: PayoutTransaction,
 ): Promise<void> {
   // The node refused the transfer, so there is nothing to outbid: the same fees, which fit under the cap.
-  const transfer = parseSignedTransaction(refused.rawTransaction);
-  const signed = await signTransaction(chain, {
-    type: 2,
-    chainId: transfer.chainId,
-    nonce: transfer.nonce,
-    to: chain.address,
-    value: 0n,
-    data: '0x',
-    gasLimit: NATIVE_TRANSFER_GAS,
-    maxFeePerGas: transfer.maxFeePerGas,
-    maxPriorityFeePerGas: transfer.maxPriorityFeePerGas,
+  const cancel = await fenced(sql, params.lease, 'any', async (tx) => {
+    const signed = await signTransaction(chain, buildTakeBack(refused.rawTransaction));
+    return storeSigned(chain, tx, { uniqueId: params.payout.uniqueId, signed, kind: 'cancel' });
   });
-  const cancel = await storeSigned(chain, sql, { uniqueId: params.payout.uniqueId, signed, kind: 'cancel' });
   await broadcastRawTransaction(chain, cancel.rawTransaction);
   await markTransactionSent(sql, { hash: cancel.hash });
 }
@@ -106,52 +103,61 @@ export function recordMined(sql: SqlClient, receipt: MinedReceipt): Promise<Payo
 }
 
 /**
- * Waits up to the attempt's bound for any of `group` (one nonce: a transfer and its replacements or
- * cancellation) at the configured depth, then settles it.
+ * Waits, within the call's budget and renewing the lease, for any of `group` (one nonce: a transfer and its
+ * replacements or cancellation) at the configured depth, then settles it.
  */
 export async function awaitGroup(
   chain: ChainClient,
   sql: SqlClient,
   params: TransferPayoutParams,
   group: readonly PayoutTransaction[],
-  options: { cancelRequested: boolean; timeoutMs?: number },
+  state: AdvanceState,
 ): Promise<PayoutStep> {
   const wait = await waitForReceipt(
     chain,
     group.map((t) => t.hash),
     {
-      timeoutMs: options.timeoutMs ?? params.receiptWaitMs,
+      timeoutMs: Math.max(0, state.waitUntil - Date.now()),
       confirmations: params.confirmations,
       pollIntervalMs: params.pollIntervalMs,
+      beforePause: leaseKeeper(sql, params.lease),
     },
   );
   if (wait.state === 'pending') return pendingOutcome(group, undefined);
   await recordMined(sql, wait.receipt);
   if (wait.state === 'mined') return pendingOutcome(group, wait.receipt.hash);
-  return settle(chain, params, group, wait.receipt, options.cancelRequested);
+  return settle(chain, params, group, wait.receipt);
 }
 
 /**
- * A receipt at depth: the payout's transfer (confirmed, or reverted when it failed or moved nothing), or its
- * cancellation (cancelled when asked for; otherwise the nonce is used and the transfer must be signed anew).
+ * A transfer's receipt at depth: confirmed when it moved the asset, reverted when it failed or moved
+ * nothing. A cancel's receipt settles nothing here: whether the payout is dead is judged at the reorg-safe
+ * depth by `resumePayout`, so the receipts are read again.
  */
 export function settle(
   chain: ChainClient,
   params: TransferPayoutParams,
   group: readonly PayoutTransaction[],
   receipt: MinedReceipt,
-  cancelRequested: boolean,
 ): PayoutStep {
   const tx = group.find((t) => t.hash === receipt.hash);
+  if (tx?.kind === 'cancel') return { kind: 'look_again' };
   const mined = { txHash: receipt.hash, blockNumber: receipt.blockNumber, blockHash: receipt.blockHash };
-  if (tx?.kind === 'cancel') return cancelRequested ? { kind: 'cancelled', ...mined } : { kind: 'resend' };
+  return {
+    kind: paysPayout(chain, params, receipt) ? 'confirmed' : 'reverted',
+    ...mined,
+    gasUsed: receipt.gasUsed,
+  };
+}
+
+/** Whether a receipt shows the payout's asset moved from the wallet to its recipient in its amount. */
+export function paysPayout(chain: ChainClient, params: TransferPayoutParams, receipt: MinedReceipt): boolean {
   const { payout, asset } = params;
-  const paid = receiptShowsTransfer(receipt, asset, {
+  return receiptShowsTransfer(receipt, asset, {
     from: chain.address,
     to: payout.recipient,
     amount: payout.amountBaseUnits,
   });
-  return { kind: paid ? 'confirmed' : 'reverted', ...mined, gasUsed: receipt.gasUsed };
 }
 
 export function pendingOutcome(
