@@ -31,12 +31,17 @@ export interface RpcProxy {
   drop(spec?: FaultSpec): void;
   /** Forwards after `ms`. */
   delay(spec: FaultSpec & { ms: number }): void;
+  /**
+   * Forwards, then answers `null` for each call of `method` in the request, as a node whose transaction
+   * index lags behind its chain does for a receipt.
+   */
+  nullResult(spec: FaultSpec & { method: string }): void;
   clearFaults(): void;
   stop(): Promise<void>;
 }
 
 interface Fault {
-  kind: 'rate_limit' | 'drop' | 'delay';
+  kind: 'rate_limit' | 'drop' | 'delay' | 'null_result';
   method: string | undefined;
   left: number;
   ms: number;
@@ -101,7 +106,8 @@ export async function startRpcProxy(target: string): Promise<RpcProxy> {
       headers: { 'content-type': 'application/json' },
       body,
     });
-    const text = await upstream.text();
+    let text = await upstream.text();
+    if (fault?.kind === 'null_result') text = nullResults(text, calls, fault.method);
     res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(text);
   };
 
@@ -135,6 +141,7 @@ export async function startRpcProxy(target: string): Promise<RpcProxy> {
     rateLimit: (spec) => addFault('rate_limit', spec),
     drop: (spec) => addFault('drop', spec),
     delay: (spec) => addFault('delay', spec, spec.ms),
+    nullResult: (spec) => addFault('null_result', spec),
     clearFaults() {
       faults = [];
     },
@@ -146,6 +153,15 @@ export async function startRpcProxy(target: string): Promise<RpcProxy> {
       return stopping;
     },
   };
+}
+
+/** The node's answer with the result of every call of `method` replaced by null. */
+function nullResults(text: string, calls: RpcCall[], method: string | undefined): string {
+  const ids = new Set(calls.filter((call) => call.method === method).map((call) => JSON.stringify(call.id)));
+  const blank = (answer: { id?: unknown; result?: unknown }) =>
+    ids.has(JSON.stringify(answer.id)) && 'result' in answer ? { ...answer, result: null } : answer;
+  const parsed = JSON.parse(text) as unknown;
+  return JSON.stringify(Array.isArray(parsed) ? parsed.map(blank) : blank(parsed as { id?: unknown }));
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

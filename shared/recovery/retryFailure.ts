@@ -62,7 +62,7 @@ export async function retryFailure(
   deps: Pick<RecoveryDeps, 'sql' | 'tasks' | 'config' | 'now'>,
   params: RetryFailureParams,
 ): Promise<RetryFailureResult> {
-  const _config = requireSettings(deps.config, ['retryQueue', 'retryPaymentUrl']);
+  requireSettings(deps.config, ['retryQueue', 'retryPaymentUrl']);
   const failure = await getFailedTransaction(deps.sql, { uniqueId: params.uniqueId });
   if (failure === null) throw notFound(params.uniqueId);
   if (!params.force && !isRetryableCode(failure.errorCode)) {
@@ -79,9 +79,13 @@ export async function retryFailure(
     refuseUnsafePayout(payout, await listPayoutTransactions(deps.sql, { uniqueId: payout.uniqueId }));
 
   const nowSeconds = Math.floor(deps.now() / 1000);
+  // Every task name of a cycle carries its first_attempt_at: a new cycle's must differ from the last one's
+  // even within the same second, or Cloud Tasks would take its tasks for repeats and drop them.
+  const previousStart = payout?.firstAttemptAt ? Math.floor(payout.firstAttemptAt.getTime() / 1000) : 0;
+  const cycleStart = Math.max(nowSeconds, previousStart + 1);
   let request: ReturnType<typeof requestFromFailure>;
   try {
-    request = requestFromFailure(failure, nowSeconds);
+    request = { ...requestFromFailure(failure, nowSeconds), first_attempt_at: cycleStart };
   } catch (error) {
     throw new RequestError(409, 'not_retryable', (error as Error).message);
   }
@@ -98,13 +102,13 @@ export async function retryFailure(
   });
   const reopened = payout?.status === 'failed';
   if (reopened) {
-    await reopenPayout(deps.sql, { uniqueId: failure.uniqueId, firstAttemptAt: new Date(nowSeconds * 1000) });
+    await reopenPayout(deps.sql, { uniqueId: failure.uniqueId, firstAttemptAt: new Date(cycleStart * 1000) });
   }
 
   const name = taskName('recovery', `${request.unique_id}@${request.first_attempt_at}`, 1);
   try {
     const task = await enqueueAttempt(deps, { request, name });
-    return { failure: scheduled, taskName: task.taskName, firstAttemptAt: nowSeconds, reopened };
+    return { failure: scheduled, taskName: task.taskName, firstAttemptAt: cycleStart, reopened };
   } catch (error) {
     await putBack(deps, { failure, payout: reopened ? payout : null, from });
     throw error;

@@ -12,21 +12,16 @@ import {
   setAutomine,
   setBalance,
 } from '../../local/anvil.js';
-import { buildAssetTable, resolveAsset } from '../../shared/assets.js';
-import { createChainClient } from '../../shared/chain/index.js';
-import {
-  claimPayout,
-  getFailedTransaction,
-  incrementAttempt,
-  insertFailedTransaction,
-  listPayoutTransactions,
-  markPayoutSubmitted,
-  releaseLease,
-} from '../../shared/db/index.js';
-import { advancePayout } from '../../shared/payout/index.js';
+import { getFailedTransaction, listPayoutTransactions } from '../../shared/db/index.js';
 import { decodePaymentCompleted } from '../../shared/token/index.js';
 import { countTransfers } from '../support/chainAudit.js';
 import { type Harness, startHarness, waitUntil } from '../support/hostpay.js';
+import {
+  cancelRequest as cancel,
+  broadcastAndCrash as crash,
+  operatorCall,
+  recordTimeoutFailure as recordFailureRow,
+} from '../support/recoveryFlows.js';
 
 describe('recovery on chain: recoverPayments and adminApi', function () {
   this.timeout(120_000);
@@ -49,63 +44,8 @@ describe('recovery on chain: recoverPayments and adminApi', function () {
     await h?.stop();
   });
 
-  async function call(url: string, method: string, body?: unknown) {
-    const response = await fetch(url, {
-      method,
-      headers: { 'content-type': 'application/json', 'x-operator': 'test-operator' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  }
-
-  /**
-   * An attempt that broadcast and died before it could schedule anything: attempt 1 counted, the transfer
-   * stored and sent while mining is stopped, the payout left `submitted` with no task. Mining stays stopped.
-   */
-  async function broadcastAndCrash(uniqueId: string, to: string): Promise<void> {
-    const chain = createChainClient({
-      rpcUrl: h.anvil.rpcUrl,
-      chainId: h.anvil.chainId,
-      privateKey: h.env.WALLET_PRIVATE_KEY!,
-    });
-    const assets = buildAssetTable(h.anvil.chainId, JSON.parse(h.env.ASSETS!));
-    const asset = resolveAsset(assets, { currency: 'eth', network: 'eth' });
-    await claimPayout(h.db.sql, {
-      uniqueId,
-      cnApiId: 'cn-test',
-      context: 'instant',
-      currency: 'eth',
-      network: 'eth',
-      chainId: h.anvil.chainId,
-      assetAddress: null,
-      decimals: 18,
-      recipient: to,
-      amountDecimal: '0.01',
-      amountBaseUnits: 10n ** 16n,
-      leaseOwner: 'crashed-delivery',
-      leaseSeconds: 30,
-    });
-    const payoutAtAttempt1 = await incrementAttempt(h.db.sql, { uniqueId, leaseOwner: 'crashed-delivery' });
-    await setAutomine(h.anvil.rpcUrl, false);
-    try {
-      const outcome = await advancePayout(chain, h.db.sql, {
-        payout: payoutAtAttempt1,
-        lease: { uniqueId, owner: 'crashed-delivery', seconds: 30 },
-        asset,
-        feeCapWei: 300n * 10n ** 9n,
-        priorityFeeWei: 2n * 10n ** 9n,
-        gasMarginPercent: 20,
-        feeBumpPercent: 15,
-        receiptWaitMs: 300,
-        confirmations: 1,
-      });
-      assert.equal(outcome.kind, 'pending');
-      await markPayoutSubmitted(h.db.sql, { uniqueId });
-      await releaseLease(h.db.sql, { uniqueId, leaseOwner: 'crashed-delivery' });
-    } finally {
-      chain.provider.destroy();
-    }
-  }
+  const call = operatorCall;
+  const broadcastAndCrash = (uniqueId: string, to: string) => crash(h, uniqueId, to);
 
   const runRecovery = () => call(h.urls.recoverPayments, 'POST', {});
   const failureRow = (uniqueId: string) =>
@@ -194,25 +134,8 @@ describe('recovery on chain: recoverPayments and adminApi', function () {
     assert.equal(await provider.getBalance(to), 10n ** 16n);
   });
 
-  /** The failure row an operator finds for a payout whose transfer may still be mined. */
-  const recordTimeoutFailure = (uniqueId: string, to: string) =>
-    insertFailedTransaction(h.db.sql, {
-      uniqueId,
-      cnApiId: 'cn-test',
-      fromCurrency: 'eth',
-      fromNetwork: 'eth',
-      fromAmount: '0.01',
-      payinAddress: to,
-      context: 'instant',
-      errorCode: 'CONFIRMATION_TIMEOUT',
-      errorMessage: 'not mined in time',
-      attemptCount: 3,
-    });
-  const cancelRequest = (uniqueId: string) =>
-    call(`${h.urls.adminApi}/failed-transactions/${uniqueId}/status`, 'PUT', {
-      status: 'failed_cancelled',
-      admin_notes: 'customer withdrew',
-    });
+  const recordTimeoutFailure = (uniqueId: string, to: string) => recordFailureRow(h, uniqueId, to);
+  const cancelRequest = (uniqueId: string) => cancel(h, uniqueId);
   /** [kind, chain state, receipt status] of each signed transaction, as adminApi shows them. */
   const chainStates = async (uniqueId: string) => {
     const shown = await call(`${h.urls.adminApi}/failed-transactions/${uniqueId}`, 'GET');
