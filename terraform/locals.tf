@@ -1,10 +1,10 @@
 locals {
   prefix = "${var.prefix}-"
 
-  # Time bounds of one attempt (DESIGN §4): receipt wait (RECEIPT_WAIT_SECONDS, 60 s) plus the fee,
-  # balance, nonce and broadcast calls, database writes and one enqueue, each bounded at about 10 s.
-  # LEASE_SECONDS (180 s) outlives it, so a live attempt keeps its payout.
-  longest_attempt_seconds = 120
+  # Time bounds of one attempt (docs/architecture.md, "Time bounds"): the receipt wait
+  # (RECEIPT_WAIT_SECONDS, 60 s) plus at most 20 sequential RPC requests of RPC_TIMEOUT_SECONDS (10 s);
+  # the lease (LEASE_SECONDS, 180 s) is renewed at each fence and while waiting.
+  longest_attempt_seconds = 260
   # Tasks carry Cloud Tasks' default dispatch deadline for HTTP targets (600 s) unless the code sets a
   # shorter one. Attempt < deadline <= timeout: Cloud Tasks never abandons an attempt still in bounds,
   # and the platform never cuts one off before Cloud Tasks gives up on it.
