@@ -18,10 +18,10 @@ const ROUTE = /^\/failed-transactions(?:\/([^/]+)(?:\/(retry|status))?)?\/?$/;
 
 /** Answers one admin request; refusals carry their facts (both statuses of a refused transition). */
 export async function handleAdminRequest(deps: AdminDeps, req: Request, logger: Logger): Promise<HttpAnswer> {
-  const actor = operatorIdentity(deps.config, req.headers);
+  const actor = await operatorIdentity(deps, req.headers);
   const match = ROUTE.exec(req.path);
   if (match === null) throw new RequestError(404, 'not_found', `no route ${req.method} ${req.path}`);
-  const uniqueId = match[1] === undefined ? undefined : decodeURIComponent(match[1]);
+  const uniqueId = match[1] === undefined ? undefined : decodeSegment(match[1]);
   const action = match[2];
   const route = `${req.method} ${action ?? (uniqueId === undefined ? 'list' : 'show')}`;
   try {
@@ -105,6 +105,20 @@ export async function handleAdminRequest(deps: AdminDeps, req: Request, logger: 
     });
     return { status: error.status, body: { error: error.reason, message: error.message, ...error.details } };
   }
+}
+
+/** A path segment as the unique_id it encodes; malformed percent-encoding or a control character is a 400. */
+function decodeSegment(segment: string): string {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(segment);
+  } catch {
+    throw new RequestError(400, 'malformed_path', 'the unique_id in the path is not valid percent-encoding');
+  }
+  if (/[\u0000-\u001f\u007f]/.test(decoded)) {
+    throw new RequestError(400, 'malformed_path', 'the unique_id in the path holds a control character');
+  }
+  return decoded;
 }
 
 /** The node's word on a transaction; a node that cannot answer says so instead of failing the view. */

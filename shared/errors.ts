@@ -43,6 +43,12 @@ export const ERROR_CODES = {
     retryable: false,
     description: 'The transaction was mined and reverted, or would revert.',
   },
+  INVALID_REQUEST: {
+    category: 'permanent',
+    retryable: false,
+    description:
+      'A signed identifier holds a character the ledger cannot take (NUL or another control character).',
+  },
   TOKEN_EXPIRED: {
     category: 'permanent',
     retryable: false,

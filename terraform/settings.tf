@@ -8,6 +8,7 @@ locals {
   retry_writers     = ["executePayment", "retryPayment", "adminApi", "recoverPayments"]
 
   setting_functions = {
+    ADMIN_AUDIENCE                   = ["adminApi"]
     ASSETS                           = local.chain_functions
     CHAIN_ID                         = local.chain_functions
     CONFIRMATIONS                    = local.chain_functions

@@ -39,3 +39,19 @@ export function preparePayout(
     amountBaseUnits,
   };
 }
+
+// C0 controls and DEL: PostgreSQL cannot store NUL in text, and no identifier of the upstream holds any.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Refuses (INVALID_REQUEST, permanent) a signed request whose identifiers the ledger cannot take; runs before
+ * any database access, so such a request is recorded as a failure (with the characters replaced there)
+ * instead of failing every delivery.
+ */
+export function refuseUnstorable(request: Pick<PaymentRequest, 'unique_id' | 'cn_api_id'>): void {
+  for (const field of ['unique_id', 'cn_api_id'] as const) {
+    if (CONTROL.test(request[field])) {
+      throw new HostpayError('INVALID_REQUEST', `${field} holds a control character`);
+    }
+  }
+}

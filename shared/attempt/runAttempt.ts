@@ -19,7 +19,7 @@ import { RequestError } from '../http/requestError.js';
 import type { Logger } from '../log.js';
 import { mayStillPay } from '../payout/index.js';
 import type { LedgerDeps } from './attemptDeps.js';
-import { preparePayout } from './preparePayout.js';
+import { preparePayout, refuseUnstorable } from './preparePayout.js';
 import { scheduleRetry } from './schedule.js';
 import { answerSettled, errorMessage, failPayout, notifyCompleted, schedulePending } from './settle.js';
 import { type PaymentRequest, readRequestToken } from './tokens.js';
@@ -76,6 +76,13 @@ export async function runAttempt(
       `attempt ${request.attempt_count} is above the maximum of ${deps.config.maxAttempts}`,
     );
     return { status: 'skipped', unique_id: request.unique_id, attempt: request.attempt_count };
+  }
+
+  try {
+    refuseUnstorable(request);
+  } catch (error) {
+    if (!(error instanceof HostpayError)) throw error;
+    return failPayout(deps, log, { request, token: params.token, error });
   }
 
   const existing = read.expired ? await getPayout(deps.sql, { uniqueId: request.unique_id }) : null;

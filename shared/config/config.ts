@@ -65,6 +65,7 @@ export interface Config {
   readonly recoveryMaxAutomatedRetries: number;
   readonly recoveryBatchSize: number;
   readonly stuckAfterSeconds: number;
+  readonly adminAudience: string | undefined;
   /** Every secret value loaded and the parts of it that could leak alone; give these to the logger. */
   readonly secretValues: readonly string[];
 }
@@ -116,6 +117,7 @@ export const SETTING_FIELDS = {
   RECOVERY_MAX_AUTOMATED_RETRIES: 'recoveryMaxAutomatedRetries',
   RECOVERY_BATCH_SIZE: 'recoveryBatchSize',
   STUCK_AFTER_SECONDS: 'stuckAfterSeconds',
+  ADMIN_AUDIENCE: 'adminAudience',
 } as const satisfies Record<SettingName, keyof Config>;
 
 // Compile-time proof that each parser's output fits the field it fills.

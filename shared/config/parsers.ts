@@ -222,6 +222,7 @@ export const PARSERS = {
   RECOVERY_MAX_AUTOMATED_RETRIES: integer(0, 10),
   RECOVERY_BATCH_SIZE: integer(1, 500),
   STUCK_AFTER_SECONDS: integer(1, DAY),
+  ADMIN_AUDIENCE: v.pipe(v.string(), v.minLength(1, 'expected an audience'), v.maxLength(2000)),
 } as const satisfies Record<SettingName, v.GenericSchema<string, unknown>>;
 
 /** The typed value of every setting. */

@@ -164,6 +164,12 @@ const TABLE = [
     default: '50',
   }),
   setting(
+    'ADMIN_AUDIENCE',
+    ['adminApi'],
+    "Audience operators' ID tokens must name; unset: adminApi's own https origin.",
+    optional,
+  ),
+  setting(
     'STUCK_AFTER_SECONDS',
     ['recoverPayments', 'adminApi'],
     'A non-terminal payout idle this long is stuck.',

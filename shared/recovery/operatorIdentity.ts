@@ -1,32 +1,55 @@
-/** Who is calling the admin API (DESIGN.md §2: IAM guards it; every change records who made it). */
+/**
+ * Who is calling the admin API (docs/architecture.md, "Operators"): IAM lets the call through, and every
+ * change records who made it — taken only from what can be verified, never from a header anyone can set.
+ */
+import { type Certificates, OAuth2Client } from 'google-auth-library';
 import type { Config } from '../config.js';
 import { RequestError } from '../http/requestError.js';
 
 type Headers = Record<string, string | string[] | undefined>;
 
-const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+/** Verifies a Google-signed ID token for the admin API and answers the verified e-mail; throws otherwise. */
+export type VerifyIdToken = (idToken: string, audience: string) => Promise<string>;
 
-/** The `email` claim of a bearer ID token; the platform has verified it before the request reaches us. */
-function bearerEmail(authorization: string | undefined): string | undefined {
-  const payload = /^Bearer [\w-]+\.([\w-]+)\.[\w-]*$/.exec(authorization ?? '')?.[1];
-  if (payload === undefined) return undefined;
-  try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { email?: unknown };
-    return typeof claims.email === 'string' ? claims.email : undefined;
-  } catch {
-    return undefined;
-  }
-}
+const ISSUERS = ['accounts.google.com', 'https://accounts.google.com'];
 
 /**
- * The operator: the identity header IAP adds (`X-Goog-Authenticated-User-Email`, prefix stripped), else
- * the e-mail of the ID token Cloud Run's IAM check accepted. Locally, `X-Operator` or "local". Without
- * any of them outside local mode the request is refused with 401: it did not come through the platform.
+ * The production verifier: `google-auth-library` checks the token's RS256 signature against Google's
+ * public keys (`certs`, fetched and cached by the library by default), its expiry, issuer and audience;
+ * the e-mail must be verified.
  */
-export function operatorIdentity(config: Pick<Config, 'env'>, headers: Headers): string {
-  const iap = first(headers['x-goog-authenticated-user-email'])?.replace(/^accounts\.google\.com:/, '');
-  const identity = iap || bearerEmail(first(headers.authorization));
-  if (identity) return identity.slice(0, 200);
-  if (config.env === 'local') return first(headers['x-operator'])?.slice(0, 200) || 'local';
-  throw new RequestError(401, 'unauthenticated', 'no platform identity on this request');
+export function googleIdTokenVerifier(options: { certs?: () => Promise<Certificates> } = {}): VerifyIdToken {
+  const client = new OAuth2Client();
+  return async (idToken, audience) => {
+    const ticket = options.certs
+      ? await client.verifySignedJwtWithCertsAsync(idToken, await options.certs(), audience, ISSUERS)
+      : await client.verifyIdToken({ idToken, audience });
+    const payload = ticket.getPayload();
+    if (!payload?.email || payload.email_verified !== true)
+      throw new Error('the ID token names no verified e-mail');
+    return payload.email;
+  };
+}
+
+const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
+/**
+ * The operator: in production the e-mail of the `Authorization: Bearer` ID token, verified here with its
+ * audience (`ADMIN_AUDIENCE`, else this service's own https origin, which Cloud Run puts in the ID tokens it
+ * accepts). `X-Goog-Authenticated-User-Email` is ignored: only IAP sets it, IAP is not deployed, so anyone
+ * could. No token, or one that does not verify: 401. Locally (`HOSTPAY_ENV=local`) `X-Operator`, or "local".
+ */
+export async function operatorIdentity(
+  deps: { config: Pick<Config, 'env' | 'adminAudience'>; verifyIdToken: VerifyIdToken },
+  headers: Headers,
+): Promise<string> {
+  if (deps.config.env === 'local') return first(headers['x-operator'])?.slice(0, 200) || 'local';
+  const token = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(first(headers.authorization) ?? '')?.[1];
+  if (token === undefined) throw new RequestError(401, 'unauthenticated', 'no ID token on this request');
+  const audience = deps.config.adminAudience ?? `https://${first(headers.host) ?? ''}`;
+  try {
+    return (await deps.verifyIdToken(token, audience)).slice(0, 200);
+  } catch {
+    throw new RequestError(401, 'unauthenticated', 'the ID token does not verify for this service');
+  }
 }

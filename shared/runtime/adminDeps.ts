@@ -6,6 +6,7 @@ import { encodeRequestToken } from '../attempt/tokens.js';
 import { type ChainState, createChainClient, readTransactionState } from '../chain/index.js';
 import type { FunctionName } from '../config.js';
 import { acquireLease, releaseLease } from '../db/index.js';
+import { googleIdTokenVerifier, type VerifyIdToken } from '../recovery/operatorIdentity.js';
 import type { RecoveryDeps } from '../recovery/recoveryDeps.js';
 import { requestFromPayout } from '../recovery/retryRequest.js';
 import type { SettleCancel } from '../recovery/updateFailureStatus.js';
@@ -16,6 +17,8 @@ import type { BaseDeps } from './httpFunction.js';
 export type AdminDeps = RecoveryDeps &
   BaseDeps & {
     readonly settleCancel?: SettleCancel;
+    /** Checks an operator's ID token (production); a local stand-in in tests. */
+    readonly verifyIdToken: VerifyIdToken;
     /** What the node says of a stored transaction; absent without the chain settings. */
     readonly transactionState?: (hash: string) => Promise<ChainState>;
   };
@@ -81,6 +84,7 @@ export async function createRecoveryDeps(
   return {
     ...base,
     close,
+    verifyIdToken: options.verifyIdToken ?? googleIdTokenVerifier(),
     ...(settleCancel ? { settleCancel } : {}),
     ...(chain ? { transactionState: (hash: string) => readTransactionState(chain, hash) } : {}),
   };

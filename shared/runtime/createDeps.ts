@@ -7,6 +7,7 @@ import { createChainClient } from '../chain/index.js';
 import { type Config, type FunctionName, loadConfig, requireSettings } from '../config.js';
 import { createSqlClient, pingDatabase } from '../db/createSqlClient.js';
 import { createLogger, type Logger } from '../log.js';
+import type { VerifyIdToken } from '../recovery/operatorIdentity.js';
 import type { SecretResolver } from '../secrets.js';
 import { createTasksClient } from '../tasks/createTasksClient.js';
 import type { HealthProbe } from './health.js';
@@ -22,6 +23,8 @@ export interface CreateDepsOptions {
   /** Where log lines go; stdout by default. */
   write?: (line: string) => void;
   now?: () => number;
+  /** adminApi's ID token check; Google's by default (tests hand in one that trusts a local key). */
+  verifyIdToken?: VerifyIdToken;
 }
 
 /** What every function opens: its logger (redacting its secrets), a database pool and the Cloud Tasks client. */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createSign, generateKeyPairSync } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { http } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
@@ -15,6 +16,7 @@ import {
   markTransactionSent,
   recordSignedTransaction,
 } from '../../shared/db/index.js';
+import { googleIdTokenVerifier } from '../../shared/recovery/operatorIdentity.js';
 import { decodePaymentRequest } from '../../shared/token/index.js';
 import { startTaskTarget, type TaskTarget } from '../support/cloudTasks.js';
 import { failureParams, payoutRequest, randomHash, WALLET } from '../support/dbFixtures.js';
@@ -489,5 +491,101 @@ describe('adminApi through the Functions Framework', function () {
       'database',
       'queue',
     ]);
+  });
+});
+
+describe('adminApi in production: operators who cannot be impersonated', function () {
+  this.timeout(30_000);
+  let db: TestDatabase;
+  let baseUrl: string;
+  let close: () => Promise<void>;
+  const trusted = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const AUDIENCE = 'https://admin-api-test.a.run.app';
+
+  function idToken(email: string, key = trusted.privateKey) {
+    const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const signed = `${part({ alg: 'RS256', typ: 'JWT', kid: 'k1' })}.${part({
+      iss: 'https://accounts.google.com',
+      aud: AUDIENCE,
+      iat: now,
+      exp: now + 600,
+      email,
+      email_verified: true,
+    })}`;
+    return `${signed}.${createSign('RSA-SHA256').update(signed).sign(key).toString('base64url')}`;
+  }
+
+  before(async () => {
+    db = await createTestDatabase();
+    await insertFailedTransaction(db.sql, failureParams({ uniqueId: 'prod-1' }));
+    const handler = createAdminApi({
+      env: {
+        HOSTPAY_ENV: 'production',
+        DATABASE_URL: db.url,
+        TOKEN_SIGNING_KEY: SIGNING_KEY,
+        TASKS_PROJECT: PROJECT,
+        TASKS_LOCATION: LOCATION,
+        TASKS_INVOKER_SERVICE_ACCOUNT: 'tasks@hostpay-test.iam.gserviceaccount.com',
+        RETRY_QUEUE: 'retry',
+        RETRY_PAYMENT_URL: 'https://retry-payment.a.run.app/',
+        NOTICE_QUEUE: 'notices',
+        UPSTREAM_COMPLETED_URL: 'https://upstream.example.com/payment-completed',
+        ADMIN_AUDIENCE: AUDIENCE,
+        RPC_URL: 'https://rpc.example.com/',
+        CHAIN_ID: '1',
+        WALLET_PRIVATE_KEY: Wallet.createRandom().privateKey,
+      },
+      write: () => undefined,
+      // Google's verification, trusting a local key in place of Google's published ones.
+      verifyIdToken: googleIdTokenVerifier({
+        certs: async () => ({ k1: trusted.publicKey.export({ type: 'spki', format: 'pem' }).toString() }),
+      }),
+    });
+    http('adminApiProductionTest', handler);
+    const server = getTestServer('adminApiProductionTest');
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    close = async () => {
+      await new Promise((resolve) => server.close(resolve));
+      await handler.close();
+    };
+  });
+  after(async () => {
+    await close?.();
+    await db?.drop();
+  });
+
+  const put = (headers: Record<string, string>) =>
+    fetch(`${baseUrl}/failed-transactions/prod-1/status`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ status: 'failed_retryable', admin_notes: 'who am I' }),
+    });
+
+  it('refuses a forged IAP header and a token signed by another key with 401, changing nothing', async () => {
+    const forged: Record<string, string>[] = [
+      { 'x-goog-authenticated-user-email': 'accounts.google.com:ceo@example.com' },
+      { 'x-operator': 'ceo@example.com' },
+      { authorization: `Bearer ${idToken('ceo@example.com', stranger.privateKey)}` },
+    ];
+    for (const headers of forged) {
+      const response = await put(headers);
+      assert.equal(response.status, 401, JSON.stringify(headers));
+      assert.equal(((await response.json()) as { error: string }).error, 'unauthenticated');
+    }
+    assert.equal(
+      (await getFailedTransaction(db.sql, { uniqueId: 'prod-1' }))?.status,
+      'failed_pending_review',
+    );
+  });
+
+  it('records the operator named by a verified ID token', async () => {
+    const response = await put({ authorization: `Bearer ${idToken('ops@example.com')}` });
+    assert.equal(response.status, 200);
+    const row = await getFailedTransaction(db.sql, { uniqueId: 'prod-1' });
+    assert.equal(row?.status, 'failed_retryable');
+    assert.match(row?.adminNotes ?? '', /by ops@example\.com/);
   });
 });

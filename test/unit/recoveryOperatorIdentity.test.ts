@@ -1,48 +1,112 @@
 import assert from 'node:assert/strict';
+import { createSign, generateKeyPairSync } from 'node:crypto';
 import { RequestError } from '../../shared/http/requestError.js';
-import { operatorIdentity } from '../../shared/recovery/operatorIdentity.js';
+import { googleIdTokenVerifier, operatorIdentity } from '../../shared/recovery/operatorIdentity.js';
 
-const idToken = (claims: Record<string, unknown>) =>
-  `Bearer e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.c2ln`;
+/** A key pair standing in for one of Google's token signing keys, and another that is not trusted. */
+const trusted = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const certs = async () => ({ k1: trusted.publicKey.export({ type: 'spki', format: 'pem' }).toString() });
+const verifyIdToken = googleIdTokenVerifier({ certs });
+const AUDIENCE = 'https://admin-api-xyz.a.run.app';
 
-describe('operatorIdentity', () => {
-  const cases: [string, 'production' | 'local', Record<string, string>, string][] = [
-    [
-      'takes the IAP header without its prefix',
-      'production',
-      { 'x-goog-authenticated-user-email': 'accounts.google.com:ops@example.com' },
+function jwt(
+  claims: Record<string, unknown>,
+  key = trusted.privateKey,
+  header: Record<string, unknown> = {},
+) {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const signed = `${part({ alg: 'RS256', typ: 'JWT', kid: 'k1', ...header })}.${part({
+    iss: 'https://accounts.google.com',
+    aud: AUDIENCE,
+    iat: now,
+    exp: now + 600,
+    email_verified: true,
+    ...claims,
+  })}`;
+  return `${signed}.${createSign('RSA-SHA256').update(signed).sign(key).toString('base64url')}`;
+}
+
+const identify = (env: 'production' | 'local', headers: Record<string, string>) =>
+  operatorIdentity({ config: { env, adminAudience: AUDIENCE }, verifyIdToken }, headers);
+
+describe('operatorIdentity: only what the platform can prove', () => {
+  it('takes the e-mail of an ID token signed by a trusted key for this audience', async () => {
+    const token = jwt({ email: 'ops@example.com' });
+    assert.equal(await identify('production', { authorization: `Bearer ${token}` }), 'ops@example.com');
+  });
+
+  it('checks the audience against the service origin when ADMIN_AUDIENCE is unset', async () => {
+    const token = jwt({ email: 'ops@example.com' });
+    const headers = { authorization: `Bearer ${token}`, host: 'admin-api-xyz.a.run.app' };
+    assert.equal(
+      await operatorIdentity(
+        { config: { env: 'production', adminAudience: undefined }, verifyIdToken },
+        headers,
+      ),
       'ops@example.com',
-    ],
-    [
-      'takes the email of the ID token the platform checked',
-      'production',
-      { authorization: idToken({ email: 'sa@p.iam.gserviceaccount.com' }) },
-      'sa@p.iam.gserviceaccount.com',
-    ],
-    [
-      'prefers the IAP header to the token',
-      'production',
-      { 'x-goog-authenticated-user-email': 'a@x.com', authorization: idToken({ email: 'b@x.com' }) },
-      'a@x.com',
-    ],
-    ['takes X-Operator locally', 'local', { 'x-operator': 'alice' }, 'alice'],
-    ['names a local caller "local" when no header says who', 'local', {}, 'local'],
-  ];
-  for (const [name, env, headers, expected] of cases) {
-    it(name, () => assert.equal(operatorIdentity({ env }, headers), expected));
-  }
+    );
+    await assert.rejects(
+      operatorIdentity(
+        { config: { env: 'production', adminAudience: undefined }, verifyIdToken },
+        { ...headers, host: 'elsewhere.example.com' },
+      ),
+      (error: unknown) => error instanceof RequestError && error.status === 401,
+    );
+  });
 
+  it('takes X-Operator locally, or "local" when no header says who', async () => {
+    assert.equal(await identify('local', { 'x-operator': 'alice' }), 'alice');
+    assert.equal(await identify('local', {}), 'local');
+  });
+
+  const now = Math.floor(Date.now() / 1000);
   const refused: [string, Record<string, string>][] = [
     ['no header at all', {}],
+    [
+      'a forged IAP header (IAP is not deployed: anyone can set it)',
+      { 'x-goog-authenticated-user-email': 'accounts.google.com:ceo@example.com' },
+    ],
     ['X-Operator outside local mode', { 'x-operator': 'mallory' }],
-    ['a bearer token without an email claim', { authorization: idToken({ sub: '123' }) }],
+    [
+      'an unsigned token that names an e-mail',
+      {
+        authorization: `Bearer e30.${Buffer.from('{"email":"ceo@example.com"}').toString('base64url')}.c2ln`,
+      },
+    ],
+    [
+      'a token signed by a key Google does not hold',
+      { authorization: `Bearer ${jwt({ email: 'ceo@example.com' }, stranger.privateKey)}` },
+    ],
+    [
+      'a token for another audience',
+      { authorization: `Bearer ${jwt({ email: 'ops@example.com', aud: 'https://other.a.run.app' })}` },
+    ],
+    [
+      'an expired token',
+      { authorization: `Bearer ${jwt({ email: 'ops@example.com', iat: now - 7200, exp: now - 3600 })}` },
+    ],
+    [
+      'a token from another issuer',
+      { authorization: `Bearer ${jwt({ email: 'ops@example.com', iss: 'https://evil.example.com' })}` },
+    ],
+    [
+      'a token whose e-mail is not verified',
+      { authorization: `Bearer ${jwt({ email: 'ops@example.com', email_verified: false })}` },
+    ],
+    [
+      'a token with alg none and no signature',
+      { authorization: `Bearer ${jwt({ email: 'ops@example.com' }).replace(/\.[\w-]+$/, '.')}` },
+    ],
     ['a bearer value that is not a JWT', { authorization: 'Bearer abc' }],
   ];
   for (const [name, headers] of refused) {
-    it(`refuses ${name} in production with 401`, () => {
-      assert.throws(
-        () => operatorIdentity({ env: 'production' }, headers),
-        (error: unknown) => error instanceof RequestError && error.status === 401,
+    it(`refuses ${name} in production with 401`, async () => {
+      await assert.rejects(
+        identify('production', headers),
+        (error: unknown) =>
+          error instanceof RequestError && error.status === 401 && error.reason === 'unauthenticated',
       );
     });
   }
