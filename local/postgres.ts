@@ -30,6 +30,10 @@ export interface RunningPostgres {
   port: number;
   /** The same server, another database. */
   urlFor(database: string): string;
+  /** The server's main process id (its backends are its children). */
+  pid(): number | undefined;
+  /** Stops the server (fast shutdown: every connection is cut) and starts it again on the same data and port. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -131,6 +135,11 @@ async function startOnPort(options: StartOnPort): Promise<RunningPostgres> {
     url: `${base}/postgres`,
     port: options.port,
     urlFor: (database) => `${base}/${encodeURIComponent(database)}`,
+    pid: () => (server as unknown as { process?: ChildProcess }).process?.pid,
+    async restart() {
+      await stopServer(server, stopTimeoutMs);
+      await withTimeout(server.start(), startTimeoutMs, 'PostgreSQL did not start again');
+    },
     stop() {
       stopping ??= (async () => {
         await stopServer(server, stopTimeoutMs);

@@ -36,12 +36,20 @@ export interface RpcProxy {
    * index lags behind its chain does for a receipt.
    */
   nullResult(spec: FaultSpec & { method: string }): void;
+  /**
+   * Faults a share `rate` of every request at random, each with one of: HTTP 429, HTTP 502, the connection
+   * reset after the node acted on the request, or a stall of `stallMs` before forwarding. Off with
+   * `clearFaults`.
+   */
+  chaos(spec: { rate: number; stallMs: number; random?: () => number }): void;
+  /** Requests faulted so far, by kind (rate_limit, bad_gateway, reset_after, stall, and the targeted ones). */
+  faultCounts(): Record<string, number>;
   clearFaults(): void;
   stop(): Promise<void>;
 }
 
 interface Fault {
-  kind: 'rate_limit' | 'drop' | 'delay' | 'null_result';
+  kind: 'rate_limit' | 'drop' | 'delay' | 'null_result' | 'bad_gateway' | 'reset_after';
   method: string | undefined;
   left: number;
   ms: number;
@@ -60,11 +68,18 @@ export async function startRpcProxy(target: string): Promise<RpcProxy> {
   let methods: string[] = [];
   let httpRequests = 0;
   let faults: Fault[] = [];
+  let chaos: { rate: number; stallMs: number; random: () => number } | undefined;
+  const faulted: Record<string, number> = {};
+  const CHAOS_KINDS = ['rate_limit', 'bad_gateway', 'reset_after', 'delay'] as const;
 
   const takeFault = (calls: RpcCall[]): Fault | undefined => {
     const names = new Set(calls.map((call) => String(call.method)));
     const fault = faults.find((f) => f.left > 0 && (f.method === undefined || names.has(f.method)));
     if (fault) fault.left -= 1;
+    if (!fault && chaos && chaos.random() < chaos.rate) {
+      const kind = CHAOS_KINDS[Math.floor(chaos.random() * CHAOS_KINDS.length)]!;
+      return { kind, method: undefined, left: 0, ms: chaos.stallMs };
+    }
     return fault;
   };
 
@@ -86,6 +101,14 @@ export async function startRpcProxy(target: string): Promise<RpcProxy> {
       methods.push(method);
     }
     const fault = takeFault(calls);
+    if (fault) {
+      const name = fault.kind === 'delay' ? 'stall' : fault.kind;
+      faulted[name] = (faulted[name] ?? 0) + 1;
+    }
+    if (fault?.kind === 'bad_gateway') {
+      res.writeHead(502, { 'content-type': 'text/plain' }).end('bad gateway');
+      return;
+    }
     if (fault?.kind === 'drop') {
       req.socket.destroy();
       return;
@@ -107,6 +130,11 @@ export async function startRpcProxy(target: string): Promise<RpcProxy> {
       body,
     });
     let text = await upstream.text();
+    if (fault?.kind === 'reset_after') {
+      // The node has acted (a transaction may be in its pool); the caller never hears of it.
+      req.socket.destroy();
+      return;
+    }
     if (fault?.kind === 'null_result') text = nullResults(text, calls, fault.method);
     res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(text);
   };
@@ -142,8 +170,13 @@ export async function startRpcProxy(target: string): Promise<RpcProxy> {
     drop: (spec) => addFault('drop', spec),
     delay: (spec) => addFault('delay', spec, spec.ms),
     nullResult: (spec) => addFault('null_result', spec),
+    chaos: (spec) => {
+      chaos = { random: Math.random, ...spec };
+    },
+    faultCounts: () => ({ ...faulted }),
     clearFaults() {
       faults = [];
+      chaos = undefined;
     },
     stop() {
       stopping ??= new Promise<void>((resolve) => {

@@ -52,6 +52,13 @@ export interface StartStackOptions {
   functionsSource?: string;
   /** Bound on each function answering `/health`; default 90 s. */
   functionStartTimeoutMs?: number;
+  /**
+   * Test seams, never part of a deployment: extra environment for the function processes (the chaos
+   * harness preloads its kill switch with NODE_OPTIONS), and the RPC URL the functions are given for
+   * anvil's (a fault proxy in front of it).
+   */
+  functionEnv?: Record<string, string>;
+  rpcUrlFor?: (anvilRpcUrl: string) => Promise<string>;
 }
 
 export interface RunningStack {
@@ -67,6 +74,8 @@ export interface RunningStack {
   functions: Record<FunctionName, FunctionProcess | null>;
   /** Milliseconds each phase took, for the start-up report. */
   timings: Record<string, number>;
+  /** Starts `name` again on its port after its process died, as the platform starts a new instance. */
+  restartFunction(name: FunctionName): Promise<void>;
   /** Stops every function (process group), then the queues, the recorder, anvil and PostgreSQL. */
   stop(): Promise<void>;
 }
@@ -151,10 +160,11 @@ export async function startStack(options: StartStackOptions = {}): Promise<Runni
     ]);
 
     const url = (name: FunctionName) => `http://127.0.0.1:${functionPorts[name]}`;
+    const rpcUrl = options.rpcUrlFor ? await options.rpcUrlFor(anvil.rpcUrl) : anvil.rpcUrl;
     const settings = localSettings(
       {
         databaseUrl,
-        rpcUrl: anvil.rpcUrl,
+        rpcUrl,
         chainId: anvil.chainId,
         walletPrivateKey: wallet.privateKey,
         signingKey,
@@ -166,23 +176,26 @@ export async function startStack(options: StartStackOptions = {}): Promise<Runni
       },
       options.settings,
     );
-    const env = functionEnvironment(process.env, settings);
+    const env = { ...functionEnvironment(process.env, settings), ...options.functionEnv };
     const functions = {} as Record<FunctionName, FunctionProcess | null>;
+    const startFunction = async (name: FunctionName) => {
+      const child = startFunctionProcess({
+        name,
+        port: functionPorts[name],
+        source,
+        cwd: repoRoot(),
+        env,
+        onLine: (stream, line) => sink({ kind: 'function', function: name, stream, line }),
+      });
+      stops.push(() => child.stop());
+      await child.waitUntilUp(options.functionStartTimeoutMs ?? 90_000);
+      return child;
+    };
     await timed('functions', () =>
       Promise.all(
         FUNCTION_NAMES.map(async (name) => {
-          const child = startFunctionProcess({
-            name,
-            port: functionPorts[name],
-            source,
-            cwd: repoRoot(),
-            env,
-            onLine: (stream, line) => sink({ kind: 'function', function: name, stream, line }),
-          });
-          stops.push(() => child.stop());
           try {
-            await child.waitUntilUp(options.functionStartTimeoutMs ?? 90_000);
-            functions[name] = child;
+            functions[name] = await startFunction(name);
           } catch (error) {
             if (!(error instanceof MissingTargetError)) throw error;
             functions[name] = null;
@@ -228,6 +241,10 @@ export async function startStack(options: StartStackOptions = {}): Promise<Runni
       upstream,
       functions,
       timings,
+      async restartFunction(name) {
+        await functions[name]?.stop();
+        functions[name] = await startFunction(name);
+      },
       stop() {
         stopping ??= stopAll();
         return stopping;

@@ -2,7 +2,7 @@
 import { formatEther } from 'ethers';
 import { resolveAsset } from '../assets.js';
 import type { ChainClient } from '../chain/index.js';
-import type { Lease, Payout } from '../db/index.js';
+import type { Lease, Payout, PayoutTransaction } from '../db/index.js';
 import type { Logger } from '../log.js';
 import { advancePayout, type TransferOutcome, type TransferPayoutParams } from '../payout/index.js';
 import type { LedgerDeps } from './attemptDeps.js';
@@ -41,14 +41,25 @@ export function runChainStep(
   const config = deps.config;
   const base = chainParams(deps, params.payout, params.leaseOwner);
   const asset = base.asset;
+  const transactionFields = (transaction: PayoutTransaction) => ({
+    tx_hash: transaction.hash,
+    nonce: transaction.nonce,
+    kind: transaction.kind,
+  });
   return advancePayout(deps.chain, deps.sql, {
     ...base,
+    onSigned: (transaction) =>
+      params.log.info(
+        'payment_signed',
+        `${transaction.kind} ${transaction.hash} signed and stored at nonce ${transaction.nonce}`,
+        transactionFields(transaction),
+      ),
     onSent: (transaction) =>
-      params.log.info('payment_submitted', `${transaction.kind} ${transaction.hash} accepted by the node`, {
-        tx_hash: transaction.hash,
-        nonce: transaction.nonce,
-        kind: transaction.kind,
-      }),
+      params.log.info(
+        'payment_submitted',
+        `${transaction.kind} ${transaction.hash} accepted by the node`,
+        transactionFields(transaction),
+      ),
     onBalances: (balances) => {
       const value = asset.kind === 'native' ? params.payout.amountBaseUnits : 0n;
       const left = balances.eth - value;

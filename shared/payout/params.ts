@@ -42,6 +42,8 @@ export interface TransferPayoutParams {
   replaceAfterMs?: number;
   /** Told the wallet's balances read before a new transfer is signed (no extra RPC call). */
   onBalances?: (balances: Balances) => void;
+  /** Told each time a new transaction of the payout is signed and stored, before it is broadcast. */
+  onSigned?: (transaction: PayoutTransaction) => void;
   /** Told each time the node accepts a stored transaction of the payout (first send or rebroadcast). */
   onSent?: (transaction: PayoutTransaction) => void;
 }

@@ -136,11 +136,13 @@ async function storeNewer(
     if (classifyError(error).code === 'GAS_PRICE_SPIKE') return null;
     throw error;
   }
-  return fenced(sql, params.lease, cancel ? 'any' : 'transfer', async (tx) => {
+  const stored = await fenced(sql, params.lease, cancel ? 'any' : 'transfer', async (tx) => {
     const signed = await signTransaction(chain, unsigned);
     const kind = cancel ? 'cancel' : 'replacement';
     return storeSigned(chain, tx, { uniqueId: params.payout.uniqueId, signed, kind });
   });
+  params.onSigned?.(stored);
+  return stored;
 }
 
 /** A mined transaction of the payout: recorded, then settled at depth, or waited for while shallow. */

@@ -67,6 +67,7 @@ export async function sendPayout(
   state: AdvanceState & { knownTransactions: number },
 ): Promise<PayoutStep> {
   const stored = await signAndStoreTransfer(chain, sql, params, state.knownTransactions);
+  params.onSigned?.(stored);
   const { outcome, transaction } = await broadcastStored(chain, sql, params, stored);
   // The nonce was used under us: only the receipts can tell by what.
   if (outcome === 'nonce_used') return { kind: 'look_again' };
