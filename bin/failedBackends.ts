@@ -87,7 +87,7 @@ export function databaseBackend(params: {
       }),
     show: (uniqueId) =>
       answer(async () => {
-        const view = await showFailure(sql, { uniqueId, reconcileAs: params.operator });
+        const view = await showFailure(sql, { uniqueId });
         return {
           failure: failureJson(view.failure),
           payout: view.payout && payoutJson(view.payout),

@@ -31,7 +31,7 @@ export async function handleAdminRequest(deps: AdminDeps, req: Request, logger: 
         return { status: 200, body: { items: page.items.map(failureJson), total: page.total } };
       }
       case 'GET show': {
-        const view = await showFailure(deps.sql, { uniqueId: uniqueId!, reconcileAs: actor });
+        const view = await showFailure(deps.sql, { uniqueId: uniqueId! });
         return {
           status: 200,
           body: {

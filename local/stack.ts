@@ -59,6 +59,11 @@ export interface StartStackOptions {
    */
   functionEnv?: Record<string, string>;
   rpcUrlFor?: (anvilRpcUrl: string) => Promise<string>;
+  /**
+   * Calls recoverPayments every this many seconds, as Cloud Scheduler does in production (its
+   * `recovery_run` events show in the stream); 0 or absent: no scheduler.
+   */
+  schedulerSeconds?: number;
 }
 
 export interface RunningStack {
@@ -231,6 +236,18 @@ export async function startStack(options: StartStackOptions = {}): Promise<Runni
       ) as StackFile['functions'],
       upstream: { url: upstream.url, received: upstream.receivedUrl },
     };
+    if (options.schedulerSeconds && functions.recoverPayments) {
+      const target = `${url('recoverPayments')}/`;
+      const timer = setInterval(() => {
+        fetch(target, { method: 'POST', headers: { 'user-agent': 'Google-Cloud-Scheduler' } })
+          .then((response) => response.body?.cancel())
+          .catch((error: unknown) =>
+            sink({ kind: 'stack', severity: 'WARNING', message: `scheduler: ${error}` }),
+          );
+      }, options.schedulerSeconds * 1000);
+      timer.unref();
+      stops.push(async () => clearInterval(timer));
+    }
     let stopping: Promise<void> | undefined;
     return {
       description,

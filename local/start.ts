@@ -14,6 +14,8 @@ import { removeStackFile, writeStackFile } from './stack/stackFile.js';
 import { type RunningStack, type StackLogEvent, startStack } from './stack.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+// Cloud Scheduler calls recoverPayments every 30 minutes in production; locally a demo should not wait.
+const LOCAL_SCHEDULER_SECONDS = 15;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -70,7 +72,11 @@ async function main(): Promise<number> {
   let code = 0;
   try {
     say(`starting the hostpay local stack (functions from ${functionsSource()})`);
-    const starting = startStack({ logSink: sink, functionsSource: functionsSource() });
+    const starting = startStack({
+      logSink: sink,
+      functionsSource: functionsSource(),
+      schedulerSeconds: Number(process.env.HOSTPAY_SCHEDULER_SECONDS ?? LOCAL_SCHEDULER_SECONDS),
+    });
     const first = await Promise.race([starting, stopSignal]);
     if (typeof first === 'string') {
       say(`${first}: stopping as soon as the stack has started`);

@@ -4,9 +4,18 @@ import type { ChaosReport } from './runChaos.js';
 export function formatReport(report: ChaosReport): string {
   const rows: [string, string][] = [];
   const { faults, audit } = report;
-  for (const [kind, n] of Object.entries(faults.rpc)) rows.push([`RPC requests faulted: ${kind}`, String(n)]);
-  rows.push(['tasks delivered twice at the same moment', String(faults.duplicatesAtOnce)]);
-  rows.push(['tasks delivered again after the run', String(faults.duplicatesLater)]);
+  const share = (n: number, of: number) => `${n} (${of === 0 ? 0 : Math.round((n * 1000) / of) / 10} %)`;
+  const faulted = Object.values(faults.rpc).reduce((a, b) => a + b, 0);
+  rows.push(['RPC requests (HTTP) through the proxy', String(faults.rpcRequests)]);
+  rows.push(['RPC requests faulted', share(faulted, faults.rpcRequests)]);
+  for (const [kind, n] of Object.entries(faults.rpc)) rows.push([`  of which ${kind}`, String(n)]);
+  rows.push(['payment and retry task deliveries', String(faults.attemptDeliveries)]);
+  rows.push([
+    'tasks delivered twice',
+    share(faults.duplicatesAtOnce + faults.duplicatesLater, faults.attemptDeliveries),
+  ]);
+  rows.push(['  of which at the same moment (enqueued twice)', String(faults.duplicatesAtOnce)]);
+  rows.push(['  of which again after the run', String(faults.duplicatesLater)]);
   for (const [point, n] of Object.entries(faults.kills)) rows.push([`SIGKILL after ${point}`, String(n)]);
   rows.push(['function restarts', String(faults.restarts)]);
   rows.push(['database connections terminated', String(faults.connectionsTerminated)]);

@@ -44,7 +44,11 @@ export interface ChaosOptions {
 }
 
 export interface FaultCounts {
+  /** HTTP requests the proxy saw, and how many of each fault it answered instead. */
+  rpcRequests: number;
   rpc: Record<string, number>;
+  /** Deliveries of payment and retry tasks by the queue, before any repeat. */
+  attemptDeliveries: number;
   duplicatesAtOnce: number;
   duplicatesLater: number;
   kills: Record<string, number>;
@@ -97,7 +101,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const control = path.join(work, 'kill-switch');
   await writeFile(control, 'off');
   const faults: FaultCounts = {
+    rpcRequests: 0,
     rpc: {},
+    attemptDeliveries: 0,
     duplicatesAtOnce: 0,
     duplicatesLater: 0,
     kills: {},
@@ -224,6 +230,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     running = false;
     await Promise.allSettled(background);
     faults.rpc = proxy!.faultCounts();
+    faults.rpcRequests = proxy!.httpRequests();
     proxy!.clearFaults();
     await writeFile(control, 'off');
     for (const name of FUNCTION_NAMES) if (s.functions[name]?.exited()) await s.restartFunction(name);

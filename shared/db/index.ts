@@ -1,7 +1,7 @@
 /** The database layer (DESIGN §3, §4, §7): every data-access function takes a postgres.js client first. */
 export * from './allocateNonce.js';
 export * from './claimPayout.js';
-export type { SqlClient } from './client.js';
+export { inTransaction, type SqlClient } from './client.js';
 export * from './createSqlClient.js';
 export * from './failedTransactionRow.js';
 export * from './failedTransactionStatus.js';

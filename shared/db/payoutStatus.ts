@@ -1,8 +1,9 @@
 /** Status changes of the payout ledger, allowed only along PAYOUT_TRANSITIONS (docs/architecture.md, "Ledger states"). */
 import type { Fragment } from 'postgres';
 import { HostpayError } from '../errors.js';
-import type { SqlClient } from './client.js';
+import { inTransaction, type SqlClient } from './client.js';
 import { numericParam, type Row } from './columns.js';
+import { updateFailedTransactionStatus } from './failedTransactionStatus.js';
 import { PAYOUT_STATUSES, type Payout, type PayoutStatus, payoutFromRow } from './payoutRow.js';
 import { withDatabaseErrors } from './sqlState.js';
 
@@ -78,18 +79,53 @@ export function markPayoutRetryScheduled(sql: SqlClient, params: PayoutErrorPara
   return transitionPayout(sql, params, 'retry_scheduled', errorFields(sql, params));
 }
 
-/** Mined and successful at the configured depth; final. The lease does not matter: the chain decided. */
+/**
+ * Mined and successful at the configured depth; final. The lease does not matter: the chain decided, and
+ * confirming again with the same transaction answers the confirmed row. A
+ * failure of this payout being retried becomes `recovered` with the hash in the same database transaction
+ * (through retry_in_progress, as FAILED_TRANSACTION_TRANSITIONS requires), so no operator ever sees a paid
+ * payout as failed; `recovered_by` keeps whoever asked for the retry.
+ */
 export function markPayoutConfirmed(sql: SqlClient, params: PayoutConfirmedParams): Promise<Payout> {
-  return transitionPayout(
-    sql,
-    params,
-    'confirmed',
-    sql`, confirmed_tx_hash = ${params.txHash.toLowerCase()},
-      confirmed_block_number = ${params.blockNumber},
-      confirmed_block_hash = ${params.blockHash.toLowerCase()},
-      confirmed_gas_used = ${numericParam(params.gasUsed)}::numeric,
-      confirmed_at = clock_timestamp()`,
-  );
+  return inTransaction(sql, async (tx) => {
+    const confirmed = await transitionPayout(
+      tx,
+      params,
+      'confirmed',
+      tx`, confirmed_tx_hash = ${params.txHash.toLowerCase()},
+        confirmed_block_number = ${params.blockNumber},
+        confirmed_block_hash = ${params.blockHash.toLowerCase()},
+        confirmed_gas_used = ${numericParam(params.gasUsed)}::numeric,
+        confirmed_at = clock_timestamp()`,
+    ).catch(async (error: unknown) => {
+      // Another delivery saw the same receipt first: the same confirmation, not a conflict.
+      const [row] = await tx<Row[]>`SELECT * FROM payouts WHERE unique_id = ${params.uniqueId}`;
+      if (row?.status === 'confirmed' && row.confirmed_tx_hash === params.txHash.toLowerCase()) {
+        return payoutFromRow(row);
+      }
+      throw error;
+    });
+    const uniqueId = params.uniqueId;
+    await updateFailedTransactionStatus(tx, {
+      uniqueId,
+      to: 'retry_in_progress',
+      expectedFrom: 'retry_scheduled',
+    }).catch(refusedIsFine);
+    await updateFailedTransactionStatus(tx, {
+      uniqueId,
+      to: 'recovered',
+      expectedFrom: 'retry_in_progress',
+      recoveryTxHash: params.txHash,
+      adminNote: `${new Date().toISOString()} recovered: confirmed in ${params.txHash.toLowerCase()}`,
+    }).catch(refusedIsFine);
+    return confirmed;
+  });
+}
+
+/** A failure in another status (or none) is not this confirmation's to change. */
+function refusedIsFine(error: unknown): null {
+  if (error instanceof HostpayError && error.code === 'STATUS_TRANSITION_REFUSED') return null;
+  throw error;
 }
 
 /** A permanent error or attempts spent; the failure is handed to recordFailure. */
@@ -156,9 +192,18 @@ async function transitionPayout(
       RETURNING *`;
     if (row) return payoutFromRow(row);
     const [current] = await sql<Row[]>`
-      SELECT status, lease_owner FROM payouts WHERE unique_id = ${params.uniqueId}`;
+      SELECT status, (lease_owner = ${params.leaseOwner ?? null} AND lease_expires_at > clock_timestamp()) AS held
+      FROM payouts WHERE unique_id = ${params.uniqueId}`;
     const status = current?.status as PayoutStatus | undefined;
-    const reason = !current ? 'not_found' : from.includes(status!) ? 'lease_lost' : 'not_allowed';
+    // A delivery that no longer holds the payout is told so whatever became of it meanwhile.
+    const lost = params.leaseOwner !== undefined && current?.held !== true;
+    const reason = !current
+      ? 'not_found'
+      : lost
+        ? 'lease_lost'
+        : from.includes(status!)
+          ? 'lease_lost'
+          : 'not_allowed';
     if (reason === 'lease_lost') {
       throw new HostpayError(
         'LEASE_LOST',

@@ -7,6 +7,7 @@ import type { FeePolicy } from '../chain/fees.js';
 import {
   type FencePurpose,
   fencePayout,
+  inTransaction,
   type Lease,
   type Payout,
   type PayoutTransaction,
@@ -100,12 +101,6 @@ export function checkPayoutAsset(chain: ChainClient, params: TransferPayoutParam
       },
     );
   }
-}
-
-/** Runs `work` in a transaction, or a savepoint when `sql` is one already. */
-export function inTransaction<T>(sql: SqlClient, work: (tx: SqlClient) => Promise<T>): Promise<T> {
-  if ('begin' in sql) return sql.begin((tx) => work(tx)) as Promise<T>;
-  return sql.savepoint((tx) => work(tx)) as Promise<T>;
 }
 
 /**

@@ -9,7 +9,6 @@ import {
   type SqlClient,
 } from '../db/index.js';
 import { RequestError } from '../http/requestError.js';
-import { reconcileRecovered } from './reconcileRecovered.js';
 
 export interface FailureView {
   failure: FailedTransaction;
@@ -19,24 +18,16 @@ export interface FailureView {
 }
 
 /**
- * Reads everything known about one failure; reconciles it to `recovered` first when its retry has been
- * confirmed meanwhile, so an operator never sees a paid payout as failed. Unknown id: RequestError 404.
+ * Reads everything known about one failure, and writes nothing: a retried failure whose payout confirmed
+ * is already `recovered` (the confirmation moved it). Unknown id: RequestError 404.
  */
-export async function showFailure(
-  sql: SqlClient,
-  params: { uniqueId: string; reconcileAs: string },
-): Promise<FailureView> {
-  const found = await getFailedTransaction(sql, { uniqueId: params.uniqueId });
-  if (found === null) throw notFound(params.uniqueId);
-  const [payout, transactions] = await Promise.all([
+export async function showFailure(sql: SqlClient, params: { uniqueId: string }): Promise<FailureView> {
+  const [failure, payout, transactions] = await Promise.all([
+    getFailedTransaction(sql, { uniqueId: params.uniqueId }),
     getPayout(sql, { uniqueId: params.uniqueId }),
     listPayoutTransactions(sql, { uniqueId: params.uniqueId }),
   ]);
-  const { failure } = await reconcileRecovered(sql, {
-    failure: found,
-    payout,
-    recoveredBy: params.reconcileAs,
-  });
+  if (failure === null) throw notFound(params.uniqueId);
   return { failure, payout, transactions };
 }
 

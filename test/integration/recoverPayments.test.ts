@@ -171,7 +171,7 @@ describe('recoverPayments through the Functions Framework', function () {
     );
   });
 
-  it('moves a retried failure whose payout confirmed to recovered with the hash', async () => {
+  it('a retried failure becomes recovered in the same transaction that confirms its payout', async () => {
     const failure = await seedFailedPayout({ errorCode: 'RATE_LIMIT_EXCEEDED', status: 'failed_retryable' });
     await updateFailedTransactionStatus(db.sql, {
       uniqueId: failure.uniqueId,
@@ -187,16 +187,41 @@ describe('recoverPayments through the Functions Framework', function () {
       blockHash: randomHash(),
       gasUsed: 21_000n,
     });
+    const after = await getFailedTransaction(db.sql, { uniqueId: failure.uniqueId });
+    assert.equal(after?.status, 'recovered', 'no scheduler run needed');
+    assert.equal(after?.recoveryTxHash, hash);
+    assert.equal(after?.recoveredBy, 'ops@example.com');
+    assert.ok(after?.recoveredAt instanceof Date);
+    const summary = await run();
+    assert.deepEqual(
+      (summary.recovered as { unique_id: string }[]).filter((r) => r.unique_id === failure.uniqueId),
+      [],
+      'nothing left for the backstop',
+    );
+  });
+
+  it('backstop: a retried failure whose payout is confirmed (by an older version) is reconciled by the run', async () => {
+    const failure = await seedFailedPayout({ errorCode: 'RATE_LIMIT_EXCEEDED', status: 'failed_retryable' });
+    await updateFailedTransactionStatus(db.sql, {
+      uniqueId: failure.uniqueId,
+      to: 'retry_scheduled',
+      recoveredBy: 'ops@example.com',
+    });
+    const hash = randomHash();
+    await db.sql`
+      UPDATE payouts SET status = 'confirmed', confirmed_tx_hash = ${hash}, confirmed_block_number = 12,
+        confirmed_at = now()
+      WHERE unique_id = ${failure.uniqueId}`;
     const summary = await run();
     assert.deepEqual(
       (summary.recovered as { unique_id: string }[]).filter((r) => r.unique_id === failure.uniqueId),
       [{ unique_id: failure.uniqueId, tx_hash: hash }],
     );
     const after = await getFailedTransaction(db.sql, { uniqueId: failure.uniqueId });
-    assert.equal(after?.status, 'recovered');
-    assert.equal(after?.recoveryTxHash, hash);
-    assert.equal(after?.recoveredBy, 'ops@example.com');
-    assert.ok(after?.recoveredAt instanceof Date);
+    assert.deepEqual(
+      [after?.status, after?.recoveryTxHash, after?.recoveredBy],
+      ['recovered', hash, 'ops@example.com'],
+    );
   });
 
   describe('sweep', () => {
