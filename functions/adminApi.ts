@@ -13,6 +13,7 @@ import { updateFailureStatus } from '../shared/recovery/updateFailureStatus.js';
 import { type AdminDeps, createRecoveryDeps, recoveryHealth } from '../shared/runtime/adminDeps.js';
 import type { CreateDepsOptions } from '../shared/runtime/createDeps.js';
 import { createHttpFunction, type HttpAnswer } from '../shared/runtime/httpFunction.js';
+import { hasControlCharacter } from '../shared/text.js';
 
 const ROUTE = /^\/failed-transactions(?:\/([^/]+)(?:\/(retry|status))?)?\/?$/;
 
@@ -115,7 +116,7 @@ function decodeSegment(segment: string): string {
   } catch {
     throw new RequestError(400, 'malformed_path', 'the unique_id in the path is not valid percent-encoding');
   }
-  if (/[\u0000-\u001f\u007f]/.test(decoded)) {
+  if (hasControlCharacter(decoded)) {
     throw new RequestError(400, 'malformed_path', 'the unique_id in the path holds a control character');
   }
   return decoded;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Wallet } from 'ethers';
 import postgres from 'postgres';
-import { FUNCTION_NAMES, type FunctionName } from '../../shared/config/settings.js';
+import { FUNCTION_NAMES } from '../../shared/config/settings.js';
 import { createTasksClient } from '../../shared/tasks/createTasksClient.js';
 import { enqueueTask } from '../../shared/tasks/enqueueTask.js';
 import { encodePaymentRequest } from '../../shared/token/index.js';

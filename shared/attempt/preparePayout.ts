@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { PayoutRequest } from '../db/index.js';
 import { HostpayError } from '../errors.js';
 import { decimalFromDouble, toBaseUnits } from '../money.js';
+import { hasControlCharacter } from '../text.js';
 import type { PaymentRequest } from './tokens.js';
 
 /**
@@ -40,9 +41,6 @@ export function preparePayout(
   };
 }
 
-// C0 controls and DEL: PostgreSQL cannot store NUL in text, and no identifier of the upstream holds any.
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 /**
  * Refuses (INVALID_REQUEST, permanent) a signed request whose identifiers the ledger cannot take; runs before
  * any database access, so such a request is recorded as a failure (with the characters replaced there)
@@ -50,7 +48,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  */
 export function refuseUnstorable(request: Pick<PaymentRequest, 'unique_id' | 'cn_api_id'>): void {
   for (const field of ['unique_id', 'cn_api_id'] as const) {
-    if (CONTROL.test(request[field])) {
+    if (hasControlCharacter(request[field])) {
       throw new HostpayError('INVALID_REQUEST', `${field} holds a control character`);
     }
   }

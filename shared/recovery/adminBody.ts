@@ -1,13 +1,14 @@
 /** Request bodies of the admin API, validated with valibot (DESIGN.md §2). */
 import * as v from 'valibot';
 import { RequestError } from '../http/requestError.js';
+import { hasControlCharacter } from '../text.js';
 import { OPERATOR_STATUSES } from './updateFailureStatus.js';
 
 // Line breaks and tabs are fine in a note; NUL and other controls are refused before anything is done.
 const notes = v.pipe(
   v.string(),
   v.maxLength(2000, 'must be at most 2000 characters'),
-  v.regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, 'must not hold control characters'),
+  v.check((text) => !hasControlCharacter(text, { allowLayout: true }), 'must not hold control characters'),
 );
 
 export const RetryBodySchema = v.strictObject(
