@@ -1,10 +1,17 @@
-/** `npm run bench`: the cost of the pure core, printed as a table. Targets live here, not in timed tests. */
+/**
+ * `npm run bench`: the cost of the pure core, then hostpay end to end beside the seed's algorithm on the
+ * local stack (`--micro` for the first part alone). Printed as tables; the end-to-end figures also go to
+ * `bench/results.json` and `bench/results.svg`. Targets live here, not in timed tests.
+ */
+import { writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { FetchRequest, makeError } from 'ethers';
 import { classifyError } from '../shared/classifier.js';
 import { createLogger } from '../shared/log.js';
 import { decimalFromDouble, toBaseUnits } from '../shared/money.js';
 import { decodePaymentRequest, encodePaymentRequest } from '../shared/token/index.js';
+import { runEndToEnd } from './endToEnd.js';
+import { endToEndReport } from './report.js';
 
 interface Row {
   name: string;
@@ -63,3 +70,15 @@ const rows = [
 ];
 console.table(rows);
 if (rows.some((r) => !r.ok)) process.exitCode = 1;
+
+if (!process.argv.includes('--micro')) {
+  const started = performance.now();
+  const figures = await runEndToEnd((line) => console.log(`bench: ${line}`));
+  const report = endToEndReport(figures);
+  console.log(report.table);
+  await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify(figures, null, 2)}\n`);
+  await writeFile(new URL('./results.svg', import.meta.url), report.svg);
+  console.log(
+    `bench: end to end in ${Math.round((performance.now() - started) / 1000)} s; bench/results.json, bench/results.svg`,
+  );
+}

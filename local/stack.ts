@@ -59,6 +59,8 @@ export interface StartStackOptions {
    */
   functionEnv?: Record<string, string>;
   rpcUrlFor?: (anvilRpcUrl: string) => Promise<string>;
+  /** The database URL the functions are given for the stack's (a counting proxy in front of it). */
+  databaseUrlFor?: (databaseUrl: string) => Promise<string>;
   /**
    * Calls recoverPayments every this many seconds, as Cloud Scheduler does in production (its
    * `recovery_run` events show in the stream); 0 or absent: no scheduler.
@@ -79,6 +81,8 @@ export interface RunningStack {
   functions: Record<FunctionName, FunctionProcess | null>;
   /** Milliseconds each phase took, for the start-up report. */
   timings: Record<string, number>;
+  /** The environment every function process is given (settings and secrets included: never log it). */
+  functionEnv: NodeJS.ProcessEnv;
   /** Starts `name` again on its port after its process died, as the platform starts a new instance. */
   restartFunction(name: FunctionName): Promise<void>;
   /** Stops every function (process group), then the queues, the recorder, anvil and PostgreSQL. */
@@ -166,9 +170,12 @@ export async function startStack(options: StartStackOptions = {}): Promise<Runni
 
     const url = (name: FunctionName) => `http://127.0.0.1:${functionPorts[name]}`;
     const rpcUrl = options.rpcUrlFor ? await options.rpcUrlFor(anvil.rpcUrl) : anvil.rpcUrl;
+    const functionsDatabaseUrl = options.databaseUrlFor
+      ? await options.databaseUrlFor(databaseUrl)
+      : databaseUrl;
     const settings = localSettings(
       {
-        databaseUrl,
+        databaseUrl: functionsDatabaseUrl,
         rpcUrl,
         chainId: anvil.chainId,
         walletPrivateKey: wallet.privateKey,
@@ -258,6 +265,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Runni
       upstream,
       functions,
       timings,
+      functionEnv: env,
       async restartFunction(name) {
         await functions[name]?.stop();
         functions[name] = await startFunction(name);
