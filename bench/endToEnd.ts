@@ -54,9 +54,15 @@ function percentile(values: number[], p: number): number {
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
 }
 
+/** 1-s blocks, or a block per transaction. anvil's interval 0 means no mining at all, so it goes first. */
 async function mining(rpcUrl: string, mode: 'blocks' | 'auto') {
-  await anvilRpc(rpcUrl, 'evm_setAutomine', [mode === 'auto']);
-  await anvilRpc(rpcUrl, 'evm_setIntervalMining', [mode === 'auto' ? 0 : 1]);
+  if (mode === 'auto') {
+    await anvilRpc(rpcUrl, 'evm_setIntervalMining', [0]);
+    await anvilRpc(rpcUrl, 'evm_setAutomine', [true]);
+  } else {
+    await anvilRpc(rpcUrl, 'evm_setAutomine', [false]);
+    await anvilRpc(rpcUrl, 'evm_setIntervalMining', [1]);
+  }
 }
 
 export async function runEndToEnd(log: (line: string) => void): Promise<EndToEnd> {
