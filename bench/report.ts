@@ -76,5 +76,5 @@ function chart(figures: EndToEnd): string {
     }
     y += 20;
   }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" font-family="sans-serif" font-size="13"><rect width="100%" height="100%" fill="white"/>${parts.join('')}</svg>\n`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" font-family="sans-serif" font-size="13" role="img"><title>hostpay beside the seed's algorithm: RPC calls per payout and good payouts per second</title><rect width="100%" height="100%" fill="white"/>${parts.join('')}</svg>\n`;
 }
