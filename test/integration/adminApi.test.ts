@@ -20,6 +20,7 @@ import { googleIdTokenVerifier } from '../../shared/recovery/operatorIdentity.js
 import { decodePaymentRequest } from '../../shared/token/index.js';
 import { startTaskTarget, type TaskTarget } from '../support/cloudTasks.js';
 import { failureParams, payoutRequest, randomHash, WALLET } from '../support/dbFixtures.js';
+import { startFunction } from '../support/hostpay.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 
 const PROJECT = 'hostpay-test';
@@ -543,14 +544,9 @@ describe('adminApi in production: operators who cannot be impersonated', functio
         certs: async () => ({ k1: trusted.publicKey.export({ type: 'spki', format: 'pem' }).toString() }),
       }),
     });
-    http('adminApiProductionTest', handler);
-    const server = getTestServer('adminApiProductionTest');
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    close = async () => {
-      await new Promise((resolve) => server.close(resolve));
-      await handler.close();
-    };
+    const served = await startFunction('adminApiProduction', handler);
+    baseUrl = served.url;
+    close = served.close;
   });
   after(async () => {
     await close?.();

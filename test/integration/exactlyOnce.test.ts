@@ -23,7 +23,15 @@ import { createTasksClient } from '../../shared/tasks/createTasksClient.js';
 import { enqueueTask } from '../../shared/tasks/enqueueTask.js';
 import { decodePaymentCompleted, decodePaymentFailed } from '../../shared/token/index.js';
 import { countTransfers } from '../support/chainAudit.js';
-import { type Harness, LOCATION, PROJECT, QUEUES, startHarness, waitUntil } from '../support/hostpay.js';
+import {
+  assertNoSecretInLogs,
+  type Harness,
+  LOCATION,
+  PROJECT,
+  QUEUES,
+  startHarness,
+  waitUntil,
+} from '../support/hostpay.js';
 import {
   broadcastAndCrash,
   cancelRequest,
@@ -447,13 +455,7 @@ describe('exactly once: cancels, dead nonces, attempt cycles and lost records', 
 
   it('never writes a secret to a log line', () => {
     const { h } = ctx;
-    const secrets = [
-      h.wallet.privateKey,
-      h.wallet.privateKey.slice(2),
-      h.signingKey,
-      h.env.SLACK_WEBHOOK_URL!,
-    ];
-    for (const line of h.rawLogs) for (const secret of secrets) assert.ok(!line.includes(secret), line);
+    assertNoSecretInLogs(h);
   });
 });
 

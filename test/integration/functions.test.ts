@@ -8,7 +8,7 @@ import { mineBlocks, setAutomine, setBalance } from '../../local/anvil.js';
 import { getFailedTransaction, listPayoutTransactions } from '../../shared/db/index.js';
 import { decodePaymentCompleted, decodePaymentFailed } from '../../shared/token/index.js';
 import { countTransfers } from '../support/chainAudit.js';
-import { type Harness, startHarness, waitUntil } from '../support/hostpay.js';
+import { assertNoSecretInLogs, type Harness, startHarness, waitUntil } from '../support/hostpay.js';
 
 const ERC20 = ['function balanceOf(address) view returns (uint256)'];
 
@@ -337,13 +337,7 @@ describe('functions: executePayment, retryPayment, recordFailure', function () {
   });
 
   it('never writes a secret into a log line', () => {
-    const secrets = [
-      h.wallet.privateKey,
-      h.wallet.privateKey.slice(2),
-      h.signingKey,
-      h.env.SLACK_WEBHOOK_URL!,
-    ];
-    for (const line of h.rawLogs) for (const secret of secrets) assert.ok(!line.includes(secret), line);
+    assertNoSecretInLogs(h);
     assert.ok(h.rawLogs.length > 20);
   });
 });

@@ -15,7 +15,7 @@ import {
 import { getFailedTransaction, listPayoutTransactions } from '../../shared/db/index.js';
 import { decodePaymentCompleted } from '../../shared/token/index.js';
 import { countTransfers } from '../support/chainAudit.js';
-import { type Harness, startHarness, waitUntil } from '../support/hostpay.js';
+import { assertNoSecretInLogs, type Harness, startHarness, waitUntil } from '../support/hostpay.js';
 import {
   cancelRequest as cancel,
   broadcastAndCrash as crash,
@@ -274,12 +274,6 @@ describe('recovery on chain: recoverPayments and adminApi', function () {
     assert.ok(h.events('admin_status_changed').length >= 3);
     assert.ok(h.events('admin_retry_requested').length >= 1);
     assert.ok(h.events('recovery_run').length >= 3);
-    const secrets = [
-      h.wallet.privateKey,
-      h.wallet.privateKey.slice(2),
-      h.signingKey,
-      h.env.SLACK_WEBHOOK_URL!,
-    ];
-    for (const line of h.rawLogs) for (const secret of secrets) assert.ok(!line.includes(secret), line);
+    assertNoSecretInLogs(h);
   });
 });

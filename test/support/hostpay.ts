@@ -94,6 +94,17 @@ export async function startFunction(
   };
 }
 
+/** Fails on any log line the functions wrote that holds one of the harness's secrets. */
+export function assertNoSecretInLogs(h: Pick<Harness, 'wallet' | 'signingKey' | 'env' | 'rawLogs'>): void {
+  const secrets = [h.wallet.privateKey, h.wallet.privateKey.slice(2), h.signingKey, h.env.SLACK_WEBHOOK_URL!];
+  for (const line of h.rawLogs) {
+    for (const secret of secrets) {
+      if (line.includes(secret))
+        throw new Error(`a secret in a log line: ${line.replaceAll(secret, '<secret>').slice(0, 300)}`);
+    }
+  }
+}
+
 export async function waitUntil<T>(
   probe: () => Promise<T | undefined | null | false>,
   timeoutMs: number,
