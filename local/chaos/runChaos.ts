@@ -29,7 +29,10 @@ export interface ChaosOptions {
   rpcFaultRate: number;
   /** How long a stalled RPC request is held before it is forwarded: longer than the lease. */
   stallMs: number;
-  /** Share of payouts whose task is delivered twice: half at the same moment, half after the run. */
+  /**
+   * Share of payouts whose payment task is enqueued twice at the same moment, and share of payment and retry
+   * task deliveries repeated after the run.
+   */
   duplicateRate: number;
   /** Odds of a SIGKILL at each kill point an attempt passes. */
   killOdds: number;
@@ -140,12 +143,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           lines.push(event.line);
           const kill = /^chaos-kill ([a-z_]+)/.exec(event.line)?.[1];
           if (kill) faults.kills[kill] = (faults.kills[kill] ?? 0) + 1;
-        } else if (
-          event.kind === 'delivery' &&
-          isAttempt(event.attempt) &&
-          Math.random() < options.duplicateRate / 2
-        ) {
-          later.push(event.attempt);
+        } else if (event.kind === 'delivery' && isAttempt(event.attempt)) {
+          faults.attemptDeliveries += 1;
+          if (Math.random() < options.duplicateRate) later.push(event.attempt);
         }
       },
     });
@@ -316,7 +316,7 @@ async function sendPayouts(
         },
         { key: stack.description.signingKey, now: Math.floor(Date.now() / 1000), retryBlock: false },
       );
-      const copies = Math.random() < options.duplicateRate / 2 ? 2 : 1;
+      const copies = Math.random() < options.duplicateRate ? 2 : 1;
       if (copies === 2) faults.duplicatesAtOnce += 1;
       for (let copy = 0; copy < copies; copy++) {
         sends.push(
