@@ -1,10 +1,12 @@
-/** adminApi: operators list, show, retry and change the status of failed payouts (DESIGN.md §2, §7). */
+/** adminApi: operators see every payout, and list, show, retry and change the status of failed ones (docs/architecture.md). */
 import type { Request } from '@google-cloud/functions-framework';
+import { listPayouts, type PayoutTransaction } from '../shared/db/index.js';
 import { RequestError } from '../shared/http/requestError.js';
 import type { Logger } from '../shared/log.js';
 import { RetryBodySchema, readAdminBody, StatusBodySchema } from '../shared/recovery/adminBody.js';
 import { listFailures, parseListQuery } from '../shared/recovery/listFailures.js';
 import { operatorIdentity } from '../shared/recovery/operatorIdentity.js';
+import { parsePayoutsQuery, showPayout } from '../shared/recovery/payouts.js';
 import { Refusal } from '../shared/recovery/refusal.js';
 import { retryFailure } from '../shared/recovery/retryFailure.js';
 import { showFailure } from '../shared/recovery/showFailure.js';
@@ -16,10 +18,13 @@ import { createHttpFunction, type HttpAnswer } from '../shared/runtime/httpFunct
 import { hasControlCharacter } from '../shared/text.js';
 
 const ROUTE = /^\/failed-transactions(?:\/([^/]+)(?:\/(retry|status))?)?\/?$/;
+const PAYOUTS_ROUTE = /^\/payouts(?:\/([^/]+))?\/?$/;
 
 /** Answers one admin request; refusals carry their facts (both statuses of a refused transition). */
 export async function handleAdminRequest(deps: AdminDeps, req: Request, logger: Logger): Promise<HttpAnswer> {
   const actor = await operatorIdentity(deps, req.headers);
+  const payouts = PAYOUTS_ROUTE.exec(req.path);
+  if (payouts) return payoutsRequest(deps, req, payouts[1]);
   const match = ROUTE.exec(req.path);
   if (match === null) throw new RequestError(404, 'not_found', `no route ${req.method} ${req.path}`);
   const uniqueId = match[1] === undefined ? undefined : decodeSegment(match[1]);
@@ -38,14 +43,7 @@ export async function handleAdminRequest(deps: AdminDeps, req: Request, logger: 
           body: {
             failure: failureJson(view.failure),
             payout: view.payout && payoutJson(view.payout),
-            transactions: await Promise.all(
-              view.transactions.map(async (t) => ({
-                ...transactionJson(t),
-                ...(deps.transactionState
-                  ? { chain: await chainStateOf(deps.transactionState, t.hash) }
-                  : {}),
-              })),
-            ),
+            transactions: await withChainState(deps, view.transactions),
           },
         };
       }
@@ -108,6 +106,32 @@ export async function handleAdminRequest(deps: AdminDeps, req: Request, logger: 
   }
 }
 
+/** `GET /payouts` (filtered, newest first, keyset pages) and `GET /payouts/{unique_id or tx hash}`. */
+async function payoutsRequest(
+  deps: AdminDeps,
+  req: Request,
+  segment: string | undefined,
+): Promise<HttpAnswer> {
+  if (req.method !== 'GET')
+    throw new RequestError(405, 'method_not_allowed', `${req.method} is not allowed on ${req.path}`);
+  if (segment === undefined) {
+    const page = await listPayouts(deps.sql, parsePayoutsQuery(req.query as Record<string, unknown>));
+    return {
+      status: 200,
+      body: { items: page.items.map(payoutJson), next: page.next === null ? null : String(page.next) },
+    };
+  }
+  const view = await showPayout(deps.sql, { key: decodeSegment(segment) });
+  return {
+    status: 200,
+    body: {
+      payout: payoutJson(view.payout),
+      failure: view.failure && failureJson(view.failure),
+      transactions: await withChainState(deps, view.transactions),
+    },
+  };
+}
+
 /** A path segment as the unique_id it encodes; malformed percent-encoding or a control character is a 400. */
 function decodeSegment(segment: string): string {
   let decoded: string;
@@ -120,6 +144,16 @@ function decodeSegment(segment: string): string {
     throw new RequestError(400, 'malformed_path', 'the unique_id in the path holds a control character');
   }
   return decoded;
+}
+
+/** Each transaction without its raw bytes, with what the node says of it now when a chain client is at hand. */
+function withChainState(deps: AdminDeps, transactions: PayoutTransaction[]) {
+  return Promise.all(
+    transactions.map(async (t) => ({
+      ...transactionJson(t),
+      ...(deps.transactionState ? { chain: await chainStateOf(deps.transactionState, t.hash) } : {}),
+    })),
+  );
 }
 
 /** The node's word on a transaction; a node that cannot answer says so instead of failing the view. */

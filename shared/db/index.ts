@@ -8,6 +8,7 @@ export * from './failedTransactionStatus.js';
 export * from './getPayout.js';
 export * from './insertFailedTransaction.js';
 export * from './listFailedTransactions.js';
+export * from './listPayouts.js';
 export * from './payoutLease.js';
 export * from './payoutRow.js';
 export * from './payoutStatus.js';

@@ -13,7 +13,8 @@ import { RequestError } from '../http/requestError.js';
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
-const timeParam = (name: string) =>
+/** An ISO 8601 date or date-time query parameter, as a Date. */
+export const isoTimeParam = (name: string) =>
   v.pipe(
     v.string(),
     v.regex(ISO_TIME, `${name} must be an ISO 8601 date or date-time`),
@@ -49,8 +50,8 @@ export const ListQuerySchema = v.strictObject(
       v.pipe(v.string(), v.regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'error_code must be an upper-case code')),
     ),
     context: v.optional(v.picklist(CONTEXTS, `context must be one of ${CONTEXTS.join(', ')}`)),
-    since: v.optional(timeParam('since')),
-    until: v.optional(timeParam('until')),
+    since: v.optional(isoTimeParam('since')),
+    until: v.optional(isoTimeParam('until')),
     limit: v.optional(integerParam('limit', 1, MAX_LIST_LIMIT)),
     offset: v.optional(integerParam('offset', 0, 1_000_000)),
   },
@@ -62,18 +63,7 @@ export const ListQuerySchema = v.strictObject(
  * repeats). Anything malformed is a RequestError 400 naming the parameter.
  */
 export function parseListQuery(query: Record<string, unknown>): ListFailedTransactionsParams {
-  for (const [name, value] of Object.entries(query)) {
-    if (typeof value !== 'string') {
-      throw new RequestError(400, 'invalid_query', `query parameter ${name} must be given once, as text`);
-    }
-  }
-  const parsed = v.safeParse(ListQuerySchema, query);
-  if (!parsed.success) {
-    const issue = parsed.issues[0];
-    const name = issue.path?.[0]?.key;
-    throw new RequestError(400, 'invalid_query', `query parameter ${String(name)}: ${issue.message}`);
-  }
-  const q = parsed.output;
+  const q = readQuery(ListQuerySchema, query);
   return {
     ...(q.status === undefined ? {} : { status: q.status }),
     ...(q.error_code === undefined ? {} : { errorCode: q.error_code }),
@@ -83,6 +73,25 @@ export function parseListQuery(query: Record<string, unknown>): ListFailedTransa
     ...(q.limit === undefined ? {} : { limit: q.limit }),
     ...(q.offset === undefined ? {} : { offset: q.offset }),
   };
+}
+
+/** A query checked against `schema`: each parameter once, as text; a 400 naming the first one wrong. */
+export function readQuery<S extends v.GenericSchema>(
+  schema: S,
+  query: Record<string, unknown>,
+): v.InferOutput<S> {
+  for (const [name, value] of Object.entries(query)) {
+    if (typeof value !== 'string') {
+      throw new RequestError(400, 'invalid_query', `query parameter ${name} must be given once, as text`);
+    }
+  }
+  const parsed = v.safeParse(schema, query);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const name = issue.path?.[0]?.key;
+    throw new RequestError(400, 'invalid_query', `query parameter ${String(name)}: ${issue.message}`);
+  }
+  return parsed.output;
 }
 
 /** A page of failures, newest first, and how many match in all. */

@@ -206,6 +206,123 @@ describe('adminApi through the Functions Framework', function () {
     }
   });
 
+  describe('GET /payouts and /payouts/{unique_id or tx hash}', () => {
+    const recipient = `0x${'5a'.repeat(20)}`;
+    const seeded: string[] = [];
+    let transferHash: string;
+
+    before(async () => {
+      // One payout in each of four states, all to one recipient, oldest first.
+      for (const status of ['confirmed', 'pending_confirmation', 'cancel_requested', 'failed'] as const) {
+        const request = payoutRequest({ recipient, context: 'instant', currency: 'usdt' });
+        await claimPayout(db.sql, { ...request, leaseOwner: 'seed', leaseSeconds: 60 });
+        await db.sql`
+          UPDATE payouts SET status = ${status}, lease_owner = NULL, lease_expires_at = NULL,
+            confirmed_tx_hash = ${status === 'confirmed' ? randomHash() : null},
+            confirmed_block_number = ${status === 'confirmed' ? 9 : null},
+            confirmed_at = ${status === 'confirmed' ? new Date() : null},
+            last_error_code = ${status === 'failed' ? 'INSUFFICIENT_FUNDS' : null}
+          WHERE unique_id = ${request.uniqueId}`;
+        seeded.push(request.uniqueId);
+      }
+      transferHash = randomHash();
+      await recordSignedTransaction(db.sql, {
+        uniqueId: seeded[1]!,
+        chainId: 1,
+        fromAddress: WALLET,
+        hash: transferHash,
+        nonce: 41,
+        kind: 'transfer',
+        maxFeePerGas: 30_000_000_000n,
+        maxPriorityFeePerGas: 2_000_000_000n,
+        gasLimit: 65_000n,
+        rawTransaction: '0x02f8',
+      });
+      await seedFailure({ uniqueId: seeded[3]!, errorCode: 'INSUFFICIENT_FUNDS' });
+    });
+
+    const ids = (answer: Answer) => (answer.body.items as { uniqueId: string }[]).map((p) => p.uniqueId);
+
+    it('lists payouts in every state, newest first, by recipient, status, context, currency, hash and error', async () => {
+      const all = await call('GET', `/payouts?recipient=${recipient}`);
+      assert.equal(all.status, 200, JSON.stringify(all.body));
+      assert.deepEqual(ids(all), [...seeded].reverse());
+      assert.deepEqual(
+        ids(
+          await call('GET', `/payouts?recipient=${recipient}&status=pending_confirmation,cancel_requested`),
+        ),
+        [seeded[2], seeded[1]],
+      );
+      assert.deepEqual(ids(await call('GET', `/payouts?tx_hash=${transferHash}`)), [seeded[1]]);
+      assert.deepEqual(
+        ids(await call('GET', `/payouts?recipient=${recipient}&error_code=INSUFFICIENT_FUNDS`)),
+        [seeded[3]],
+      );
+      assert.deepEqual(ids(await call('GET', `/payouts?recipient=${recipient}&context=threshold`)), []);
+      assert.equal(
+        ids(await call('GET', `/payouts?recipient=${recipient}&currency=usdt&created_from=2020-01-01`))
+          .length,
+        4,
+      );
+      assert.deepEqual(ids(await call('GET', `/payouts?recipient=${recipient}&created_to=2020-01-01`)), []);
+      const confirmed = await call('GET', `/payouts?recipient=${recipient}&confirmed_from=2020-01-01`);
+      assert.deepEqual(ids(confirmed), [seeded[0]]);
+    });
+
+    it('pages by keyset: every payout once, then no cursor', async () => {
+      const seen: string[] = [];
+      let after: string | null = null;
+      for (let page = 0; page < 10; page++) {
+        const answer = await call(
+          'GET',
+          `/payouts?recipient=${recipient}&limit=3${after ? `&after=${after}` : ''}`,
+        );
+        assert.equal(answer.status, 200);
+        seen.push(...ids(answer));
+        after = answer.body.next as string | null;
+        if (after === null) break;
+      }
+      assert.deepEqual(seen, [...seeded].reverse());
+    });
+
+    it('shows a payout by unique_id or by the hash of its transaction, with its failure; reads change nothing', async () => {
+      const before = await getPayout(db.sql, { uniqueId: seeded[1]! });
+      for (const key of [seeded[1]!, transferHash]) {
+        const answer = await call('GET', `/payouts/${key}`);
+        assert.equal(answer.status, 200, JSON.stringify(answer.body));
+        assert.equal((answer.body.payout as { uniqueId: string }).uniqueId, seeded[1]);
+        const transactions = answer.body.transactions as Record<string, unknown>[];
+        assert.deepEqual(
+          transactions.map((t) => [t.hash, t.nonce, t.rawTransaction]),
+          [[transferHash, 41, undefined]],
+        );
+        assert.equal(answer.body.failure, null);
+      }
+      assert.deepEqual(await getPayout(db.sql, { uniqueId: seeded[1]! }), before);
+      const failed = await call('GET', `/payouts/${seeded[3]}`);
+      assert.equal((failed.body.failure as { error_code: string }).error_code, 'INSUFFICIENT_FUNDS');
+    });
+
+    it('refuses what it cannot read: 400 naming the parameter, 404 for an unknown payout, 405 for a write', async () => {
+      for (const [query, name] of [
+        ['limit=0', 'limit'],
+        ['limit=501', 'limit'],
+        ['status=lost', 'status'],
+        ['after=abc', 'after'],
+        ['recipient=0x12', 'recipient'],
+        ['tx_hash=0xzz', 'tx_hash'],
+        ['created_from=2024-13-45', 'created_from'],
+        ['colour=red', 'colour'],
+      ] as const) {
+        const answer = await call('GET', `/payouts?${query}`);
+        assert.equal(answer.status, 400, query);
+        assert.match(String(answer.body.message), new RegExp(`query parameter ${name}`));
+      }
+      assert.equal((await call('GET', '/payouts/no-such-payout')).status, 404);
+      assert.equal((await call('POST', '/payouts', {})).status, 405);
+    });
+  });
+
   describe('GET /failed-transactions/{unique_id}', () => {
     it('shows the failure, its ledger row and its signed transactions without raw bytes', async () => {
       const { request } = await seedFailedPayout('TRANSACTION_REVERTED_PERMANENT');
@@ -258,7 +375,7 @@ describe('adminApi through the Functions Framework', function () {
     });
 
     it('answers 404 for a path it does not serve and 405 for a method it does not allow', async () => {
-      assert.equal((await call('GET', '/payouts')).status, 404);
+      assert.equal((await call('GET', '/wallets')).status, 404);
       assert.equal((await call('DELETE', '/failed-transactions/batch_x')).status, 405);
     });
   });
