@@ -386,10 +386,17 @@ async function operatorsRacing(
 async function freezeDatabase(stack: RunningStack, ms: number): Promise<void> {
   const main = stack.postgres.pid();
   if (main === undefined) return;
-  const pids = [main, ...(await childrenOf(main))];
-  for (const pid of pids) process.kill(pid, 'SIGSTOP');
+  const stopped: number[] = [];
+  for (const pid of [main, ...(await childrenOf(main))]) {
+    try {
+      process.kill(pid, 'SIGSTOP');
+      stopped.push(pid);
+    } catch {
+      // A backend that ended since the listing: nothing to freeze.
+    }
+  }
   await sleep(ms);
-  for (const pid of pids) process.kill(pid, 'SIGCONT');
+  for (const pid of stopped) process.kill(pid, 'SIGCONT');
 }
 
 async function childrenOf(parent: number): Promise<number[]> {
