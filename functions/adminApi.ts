@@ -5,6 +5,7 @@ import { RequestError } from '../shared/http/requestError.js';
 import type { Logger } from '../shared/log.js';
 import { RetryBodySchema, readAdminBody, StatusBodySchema } from '../shared/recovery/adminBody.js';
 import { listFailures, parseListQuery } from '../shared/recovery/listFailures.js';
+import { OPENAPI } from '../shared/recovery/openapi.js';
 import { operatorIdentity } from '../shared/recovery/operatorIdentity.js';
 import { parsePayoutsQuery, showPayout } from '../shared/recovery/payouts.js';
 import { Refusal } from '../shared/recovery/refusal.js';
@@ -22,6 +23,7 @@ const PAYOUTS_ROUTE = /^\/payouts(?:\/([^/]+))?\/?$/;
 
 /** Answers one admin request; refusals carry their facts (both statuses of a refused transition). */
 export async function handleAdminRequest(deps: AdminDeps, req: Request, logger: Logger): Promise<HttpAnswer> {
+  if (req.method === 'GET' && req.path === '/openapi.json') return { status: 200, body: { ...OPENAPI } };
   const actor = await operatorIdentity(deps, req.headers);
   const payouts = PAYOUTS_ROUTE.exec(req.path);
   if (payouts) return payoutsRequest(deps, req, payouts[1]);

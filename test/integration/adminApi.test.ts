@@ -21,6 +21,7 @@ import { decodePaymentRequest } from '../../shared/token/index.js';
 import { startTaskTarget, type TaskTarget } from '../support/cloudTasks.js';
 import { failureParams, payoutRequest, randomHash, WALLET } from '../support/dbFixtures.js';
 import { startFunction } from '../support/hostpay.js';
+import { checkExchange, type Exchange, operationOf } from '../support/openapi.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 
 const PROJECT = 'hostpay-test';
@@ -29,6 +30,9 @@ const RETRY_QUEUE = `projects/${PROJECT}/locations/${LOCATION}/queues/retry`;
 const SIGNING_KEY = 'admin-api-test-signing-key-0123456789';
 
 type Answer = { status: number; body: Record<string, unknown> };
+
+/** Every exchange with adminApi in this file, checked against its OpenAPI document at the end. */
+const contract: Exchange[] = [];
 
 describe('adminApi through the Functions Framework', function () {
   this.timeout(30_000);
@@ -94,11 +98,15 @@ describe('adminApi through the Functions Framework', function () {
     });
     const text = await response.text();
     let parsed: Record<string, unknown>;
+    let json = true;
     try {
       parsed = JSON.parse(text) as Record<string, unknown>;
     } catch {
       parsed = { text };
+      json = false;
     }
+    // Every request of these tests is also a check of the OpenAPI document against the running function.
+    contract.push({ method, url: path, status: response.status, body: parsed, json });
     return { status: response.status, body: parsed };
   }
 
@@ -601,6 +609,12 @@ describe('adminApi through the Functions Framework', function () {
     assert.deepEqual(await getFailedTransaction(db.sql, { uniqueId: failure.uniqueId }), failure);
   });
 
+  it('serves its OpenAPI 3.1 document at /openapi.json', async () => {
+    const answer = await call('GET', '/openapi.json');
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body.openapi, '3.1.0');
+  });
+
   it('answers /health with the database and the retry queue', async () => {
     const answer = await call('GET', '/health');
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
@@ -670,12 +684,21 @@ describe('adminApi in production: operators who cannot be impersonated', functio
     await db?.drop();
   });
 
-  const put = (headers: Record<string, string>) =>
-    fetch(`${baseUrl}/failed-transactions/prod-1/status`, {
+  const put = async (headers: Record<string, string>) => {
+    const response = await fetch(`${baseUrl}/failed-transactions/prod-1/status`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ status: 'failed_retryable', admin_notes: 'who am I' }),
     });
+    const body = (await response.json()) as Record<string, unknown>;
+    contract.push({
+      method: 'PUT',
+      url: '/failed-transactions/prod-1/status',
+      status: response.status,
+      body,
+    });
+    return { status: response.status, json: async () => body };
+  };
 
   it('refuses a forged IAP header and a token signed by another key with 401, changing nothing', async () => {
     const forged: Record<string, string>[] = [
@@ -700,5 +723,26 @@ describe('adminApi in production: operators who cannot be impersonated', functio
     const row = await getFailedTransaction(db.sql, { uniqueId: 'prod-1' });
     assert.equal(row?.status, 'failed_retryable');
     assert.match(row?.adminNotes ?? '', /by ops@example\.com/);
+  });
+});
+
+describe('adminApi OpenAPI 3.1 document', () => {
+  it('describes every request the tests above made and every answer they got: route, parameters, status, body', async () => {
+    const served = contract.find((e) => e.url === '/openapi.json');
+    assert.ok(served, 'GET /openapi.json was called');
+    const doc = served.body as Parameters<typeof checkExchange>[0];
+    assert.equal((doc as unknown as { openapi: string }).openapi, '3.1.0');
+    const problems = contract.flatMap((exchange) => checkExchange(doc, exchange));
+    assert.deepEqual(problems, []);
+    const described = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    const hit = new Set(contract.map((e) => operationOf(doc, e.method, new URL(e.url, 'http://a').pathname)));
+    assert.deepEqual(
+      described.filter((operation) => !hit.has(operation)),
+      [],
+      'every described operation is exercised',
+    );
+    assert.ok(contract.length > 50, `${contract.length} exchanges checked`);
   });
 });
