@@ -102,7 +102,15 @@ describe('exactly once: a delivery that outlives its lease', function () {
         { token, logger: createLogger({ write: () => undefined }) },
       );
       // Once A's lease has run out, Cloud Tasks delivers the same task again (B), through the function.
-      await sleep(3_600);
+      await waitUntil(
+        async () => {
+          const [row] = await h.db.sql`
+            SELECT lease_expires_at < clock_timestamp() AS expired FROM payouts WHERE unique_id = ${uniqueId}`;
+          return row?.expired === true;
+        },
+        10_000,
+        "A's lease to run out while A is frozen",
+      );
       await enqueueTask(tasks, {
         project: PROJECT,
         location: LOCATION,
