@@ -96,7 +96,7 @@ export function markTransactionMined(sql: SqlClient, params: MinedParams): Promi
 }
 
 /**
- * Left the chain in a reorg: back to `sent`, block fields cleared (DESIGN §4, reorgs). The others at its
+ * Left the chain in a reorg: back to `sent`, block fields cleared (docs/architecture.md, "Provably dead"). The others at its
  * nonce were `replaced` only because it was mined; now any of them can be mined again, so they are `sent` too.
  */
 export function markTransactionReorged(sql: SqlClient, params: { hash: string }): Promise<PayoutTransaction> {
