@@ -242,7 +242,7 @@ describe('hostile input: every function through the Functions Framework', functi
     );
   });
 
-  it(`adminApi: ${RUNS} requests on every route with broken encodings, paging and bodies; rows untouched`, async () => {
+  it(`adminApi: ${RUNS} requests on every route (failures, payouts, the document) with broken encodings, paging and bodies; rows untouched`, async () => {
     // Two failures an operator could act on. A request the API accepts may change them (a retry, say; their
     // address is unpayable, so a retry cannot pay); a refused one must leave them exactly as they were.
     const kept = ['fuzz-kept-1', 'fuzz-kept-2'];
@@ -315,12 +315,15 @@ describe('hostile input: every function through the Functions Framework', functi
               id: segment,
               action: fc.constantFrom('', '/retry', '/status', '/x', '/retry/x'),
               query,
+              route: fc.constantFrom('failures', 'failure', 'payouts', 'payout', 'openapi'),
             })
-            .map(({ id, action, query: q }) =>
-              fc.sample(fc.constantFrom(0, 1), 1)[0] === 0
-                ? `/failed-transactions${q}`
-                : `/failed-transactions/${id}${action}${q}`,
-            ),
+            .map(({ id, action, query: q, route }) => {
+              if (route === 'failures') return `/failed-transactions${q}`;
+              if (route === 'payouts') return `/payouts${q.replace('offset', 'after')}`;
+              if (route === 'payout') return `/payouts/${id}${action}${q}`;
+              if (route === 'openapi') return `/openapi.json${q}`;
+              return `/failed-transactions/${id}${action}${q}`;
+            }),
           body,
           contentType: fc.constantFrom(...CONTENT_TYPES),
         }),
