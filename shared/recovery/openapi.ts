@@ -2,6 +2,8 @@
  * adminApi's contract as OpenAPI 3.1, served at `GET /openapi.json`. `test/integration/adminApi.test.ts`
  * checks every request it makes and every answer it gets against this document.
  */
+import { FAILED_TRANSACTION_STATUSES, PAYOUT_STATUSES } from '../db/index.js';
+import { OPERATOR_STATUSES } from './updateFailureStatus.js';
 
 const nullable = (type: string) => ({ type: [type, 'null'] });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -42,16 +44,7 @@ const FAILURE_FIELDS: Record<string, Record<string, unknown>> = {
   last_error_details: { type: ['object', 'null'] },
   attempt_count: { type: 'integer' },
   last_attempt_timestamp: nullable('string'),
-  status: {
-    enum: [
-      'failed_pending_review',
-      'failed_retryable',
-      'failed_cancelled',
-      'retry_scheduled',
-      'retry_in_progress',
-      'recovered',
-    ],
-  },
+  status: { enum: [...FAILED_TRANSACTION_STATUSES] },
   retry_count: { type: 'integer' },
   last_retry_attempt: nullable('string'),
   recovery_tx_hash: nullable('string'),
@@ -75,18 +68,7 @@ const PAYOUT_FIELDS: Record<string, Record<string, unknown>> = {
   recipient: { type: 'string' },
   amountDecimal: { type: 'string', description: 'The requested decimal amount, exactly.' },
   amountBaseUnits: { type: 'string', description: 'Base units, rounded down once; a decimal integer.' },
-  status: {
-    enum: [
-      'received',
-      'retry_scheduled',
-      'submitted',
-      'pending_confirmation',
-      'cancel_requested',
-      'confirmed',
-      'failed',
-      'cancelled',
-    ],
-  },
+  status: { enum: [...PAYOUT_STATUSES] },
   attemptCount: { type: 'integer' },
   cycle: { type: 'integer' },
   firstAttemptAt: nullable('string'),
@@ -286,7 +268,7 @@ export const OPENAPI = {
           type: 'object',
           required: ['status'],
           properties: {
-            status: { enum: ['failed_pending_review', 'failed_retryable', 'failed_cancelled', 'recovered'] },
+            status: { enum: [...OPERATOR_STATUSES] },
             admin_notes: { type: 'string', maxLength: 2000 },
             recovery_tx_hash: { type: 'string' },
           },
