@@ -126,11 +126,11 @@ export async function runEndToEnd(log: (line: string) => void): Promise<EndToEnd
       };
       const settled = async (wanted: string[]) => {
         for (;;) {
-          const [row] = await sql<{ open: number }[]>`
-            SELECT count(*) FILTER (WHERE status NOT IN ('confirmed', 'failed', 'cancelled'))::int AS open
+          const [row] = await sql<{ open: number; present: number }[]>`
+            SELECT count(*) FILTER (WHERE status NOT IN ('confirmed', 'failed', 'cancelled'))::int AS open,
+              count(*)::int AS present
             FROM payouts WHERE unique_id IN ${sql(wanted)}`;
-          const present = (await sql`SELECT 1 FROM payouts WHERE unique_id IN ${sql(wanted)}`).length;
-          if (row?.open === 0 && present === wanted.length) return;
+          if (row?.open === 0 && row.present === wanted.length) return;
           await sleep(concurrent ? 200 : 50);
         }
       };
