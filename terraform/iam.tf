@@ -11,18 +11,16 @@ locals {
   # RECORD_FAILURE_URL); notices go to the upstream, which decides on its side.
   task_targets = ["recordFailure", "retryPayment"]
 
-  upstream_enqueuers = (
-    length(var.upstream.enqueuers) > 0
-    ? var.upstream.enqueuers
-    : ["serviceAccount:${var.upstream.invoker_service_account}"]
-  )
+  # The upstream's principals create the payment tasks: enqueuer on the payment queue, and actAs on
+  # the upstream invoker account whose OIDC token the tasks carry.
+  upstream_enqueuers = var.upstream.principals
 
   # roles/run.invoker, each on one function's Cloud Run service: "function/who" => grant.
   invokers = merge(
     {
       "executePayment/upstream" = {
         function = "executePayment"
-        member   = "serviceAccount:${var.upstream.invoker_service_account}"
+        member   = google_service_account.upstream_invoker.member
       }
       "recoverPayments/scheduler" = {
         function = "recoverPayments"
@@ -95,4 +93,13 @@ resource "google_service_account_iam_member" "tasks_invoker_user" {
   service_account_id = google_service_account.tasks_invoker.name
   role               = "roles/iam.serviceAccountUser"
   member             = google_service_account.function[each.key].member
+}
+
+# The upstream creates tasks carrying the upstream invoker's OIDC token: CreateTask checks actAs
+# (iam.serviceAccounts.actAs) on that account for the caller.
+resource "google_service_account_iam_member" "upstream_invoker_user" {
+  for_each           = toset(var.upstream.principals)
+  service_account_id = google_service_account.upstream_invoker.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = each.key
 }

@@ -1,5 +1,5 @@
 locals {
-  # Structured events (DESIGN §9) of the hostpay functions: one JSON line per event on stdout.
+  # Structured events (docs/architecture.md; shared/log/) of the hostpay functions: one JSON line per event on stdout.
   event_log_filter = join(" AND ", [
     "resource.type=\"cloud_run_revision\"",
     "resource.labels.service_name=~\"^${local.prefix}\"",
@@ -70,7 +70,7 @@ locals {
 resource "google_logging_metric" "events" {
   project     = var.project_id
   name        = "${var.prefix}/events"
-  description = "hostpay structured events (DESIGN §9) by event_type, error_code and context."
+  description = "hostpay structured events by event_type, error_code and context."
   filter      = local.event_log_filter
   metric_descriptor {
     metric_kind  = "DELTA"
@@ -85,7 +85,7 @@ resource "google_logging_metric" "events" {
     labels {
       key         = "error_code"
       value_type  = "STRING"
-      description = "Error code (DESIGN §5) of failure events; empty otherwise."
+      description = "Error code (shared/classifier.ts) of failure events; empty otherwise."
     }
     labels {
       key         = "context"

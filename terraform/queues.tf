@@ -1,5 +1,5 @@
 locals {
-  # The functions own the attempts (DESIGN §4): every outcome they record, including "retry later" and
+  # The functions own the attempts (docs/architecture.md, "The flow"): every outcome they record, including "retry later" and
   # "failed", is answered 200, and the next attempt is a new named task with its own delay. A queue
   # retries only when a delivery failed outright (5xx, timeout, no instance): database or Cloud Tasks
   # unreachable, a crash, a bad deploy. Redelivery is safe because the ledger turns it into a no-op or

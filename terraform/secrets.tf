@@ -12,9 +12,10 @@ locals {
 
   # A secret without a version cannot be mounted, so the optional ones are mounted once enabled.
   optional_secret_names = ["SLACK_WEBHOOK_URL", "TOKEN_SIGNING_KEY_PREVIOUS"]
+  # DATABASE_URL only in URL mode: with the Cloud SQL connector there is no database password at all.
   mounted_secrets = [
     for name in keys(local.secrets) : name
-    if !contains(local.optional_secret_names, name) || contains(var.optional_secrets, name)
+    if name == "DATABASE_URL" ? !local.db_connector : (!contains(local.optional_secret_names, name) || contains(var.optional_secrets, name))
   ]
 
   # Secret settings each function mounts as environment variables.
@@ -29,6 +30,7 @@ locals {
   secret_readers = merge([
     for name in keys(local.secrets) : {
       for fn in local.setting_functions[name] : "${name}/${fn}" => { secret = name, function = fn }
+      if name != "DATABASE_URL" || !local.db_connector
     }
   ]...)
 }

@@ -35,3 +35,14 @@ resource "google_service_account" "builder" {
   description  = "Builds the hostpay functions' container images."
   depends_on   = [google_project_service.service]
 }
+
+# The identity in the OIDC token of the upstream's payment tasks. Cloud Tasks requires the token's
+# service account to be in the queue's project, so it lives here; the upstream's principals may act as
+# it (iam.tf) and it may invoke executePayment and nothing else.
+resource "google_service_account" "upstream_invoker" {
+  project      = var.project_id
+  account_id   = "${local.prefix}upstream-invoker"
+  display_name = "hostpay upstream invoker"
+  description  = "OIDC identity of the payment tasks the upstream (HostPay1) creates on the payment queue."
+  depends_on   = [google_project_service.service]
+}

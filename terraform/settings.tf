@@ -2,6 +2,9 @@ locals {
   # Which function reads which setting: a mirror of SETTINGS in shared/config/settings.ts, which the
   # offline check (test/unit/terraform.test.ts) compares with this table and with what each function
   # is given. Functions get exactly the settings they read, and secrets only where they are read.
+  # adminApi is a chain function on purpose: it signs operators' cancels (WALLET_PRIVATE_KEY) and signs
+  # the retry tokens it queues (TOKEN_SIGNING_KEY); recoverPayments and recordFailure never sign a
+  # transaction and get no wallet key.
   chain_functions   = ["executePayment", "retryPayment", "adminApi"]
   attempt_functions = ["executePayment", "retryPayment"]
   verify_functions  = ["executePayment", "retryPayment", "recordFailure"]
@@ -11,15 +14,20 @@ locals {
     ADMIN_AUDIENCE                   = ["adminApi"]
     ASSETS                           = local.chain_functions
     CHAIN_ID                         = local.chain_functions
+    CLOUD_SQL_INSTANCE               = local.function_names
+    CLOUD_SQL_IP_TYPE                = local.function_names
     CONFIRMATIONS                    = local.chain_functions
     CONFIRMATION_CHECK_DELAY_SECONDS = local.chain_functions
+    DATABASE_NAME                    = local.function_names
+    DATABASE_POOL_MAX                = local.function_names
     DATABASE_URL                     = local.function_names
+    DATABASE_USER                    = local.function_names
     FAILURE_QUEUE                    = concat(local.attempt_functions, ["recoverPayments"])
     FEE_BUMP_PERCENT                 = local.chain_functions
     GAS_LIMIT_MARGIN_PERCENT         = local.chain_functions
     HOSTPAY_ENV                      = local.function_names
     LEASE_SECONDS                    = local.chain_functions
-    LOW_BALANCE_THRESHOLD_ETH        = local.attempt_functions
+    LOW_BALANCE_THRESHOLD_ETH        = concat(local.attempt_functions, ["adminApi"])
     MAX_ATTEMPTS                     = local.function_names
     MAX_BODY_BYTES                   = local.function_names
     MAX_FEE_PER_GAS_GWEI             = local.chain_functions
@@ -60,6 +68,10 @@ locals {
   # var.setting_overrides names them. Null means unset.
   derived_settings = {
     CHAIN_ID                      = tostring(var.chain_id)
+    CLOUD_SQL_INSTANCE            = local.db_connection_name
+    CLOUD_SQL_IP_TYPE             = local.db_connector ? var.database.ip_type : null
+    DATABASE_NAME                 = local.db_connector ? var.database.name : null
+    DATABASE_POOL_MAX             = tostring(var.database.pool_max)
     FAILURE_QUEUE                 = google_cloud_tasks_queue.queue["failure"].name
     HOSTPAY_ENV                   = "production"
     NOTICE_QUEUE                  = google_cloud_tasks_queue.queue["notices"].name
@@ -76,11 +88,18 @@ locals {
     UPSTREAM_FAILED_URL           = var.upstream.failed_url
   }
 
+  # Settings that differ per function: each logs in to PostgreSQL as its own IAM database user.
+  function_settings = {
+    for fn in local.function_names : fn => {
+      DATABASE_USER = local.db_connector ? local.function_db_users[fn] : null
+    }
+  }
+
   # Plain environment of each function; secrets are mounted separately (secrets.tf, functions.tf).
   # NODE_ENV=production: a body the framework cannot parse gets Express's bare 400, not a stack trace.
   function_env = {
     for fn in local.function_names : fn => merge({ NODE_ENV = "production" }, {
-      for name, value in merge(var.setting_overrides, local.derived_settings) :
+      for name, value in merge(var.setting_overrides, local.derived_settings, local.function_settings[fn]) :
       name => value
       if value != null && contains(lookup(local.setting_functions, name, []), fn)
     })

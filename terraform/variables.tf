@@ -72,6 +72,88 @@ variable "chain_id" {
   }
 }
 
+variable "database" {
+  description = "Where the functions' PostgreSQL is (database.tf, docs/deploy.md \"Database\"). mode: create (a Cloud SQL instance made here), existing (instance_connection_name of one made elsewhere) or url (DATABASE_URL from Secret Manager; url_template is its shape with the password written PASSWORD, and must say sslmode=verify-full). ip_type: how the connector reaches Cloud SQL. max_connections: the instance's limit (set as a flag on a created instance; read it from an existing one). pool_max: DATABASE_POOL_MAX, connections per function instance. network / allocated_ip_range / vpc_connector: an existing VPC, its private services range, a Serverless VPC Access connector to use instead of creating them."
+  type = object({
+    mode                           = optional(string, "create")
+    name                           = optional(string, "hostpay")
+    ip_type                        = optional(string, "PRIVATE")
+    instance_connection_name       = optional(string)
+    database_version               = optional(string, "POSTGRES_16")
+    tier                           = optional(string, "db-custom-2-7680")
+    edition                        = optional(string, "ENTERPRISE")
+    availability_type              = optional(string, "REGIONAL")
+    max_connections                = optional(number, 200)
+    superuser_reserved_connections = optional(number, 3)
+    pool_max                       = optional(number, 5)
+    network                        = optional(string)
+    allocated_ip_range             = optional(string)
+    vpc_connector                  = optional(string)
+    connector_cidr                 = optional(string, "10.8.0.0/28")
+    url_template                   = optional(string)
+  })
+  default = {}
+  validation {
+    condition     = contains(["create", "existing", "url"], var.database.mode)
+    error_message = "database.mode must be create, existing or url."
+  }
+  validation {
+    condition     = contains(["PRIVATE", "PUBLIC", "PSC"], var.database.ip_type)
+    error_message = "database.ip_type must be PRIVATE, PUBLIC or PSC."
+  }
+  validation {
+    condition = (
+      var.database.mode == "existing"
+      ? can(regex("^([a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]:[a-z]+-[a-z]+[0-9]+:[a-z][a-z0-9-]*$", coalesce(var.database.instance_connection_name, " ")))
+      : var.database.instance_connection_name == null
+    )
+    error_message = "database.instance_connection_name (project:region:instance) is required with mode existing, and only there."
+  }
+  validation {
+    condition     = var.database.mode != "create" || var.database.ip_type != "PSC"
+    error_message = "A created instance is PRIVATE or PUBLIC; attach a Private Service Connect instance with mode existing."
+  }
+  validation {
+    condition     = var.database.mode != "existing" || var.database.ip_type == "PUBLIC" || var.database.network != null || var.database.vpc_connector != null
+    error_message = "An existing instance reached over PRIVATE or PSC needs database.network (a connector is created there) or database.vpc_connector."
+  }
+  # URL mode: the URL itself is a secret (its password), so Terraform sees only its shape. postgres.js
+  # verifies the server only with sslmode=verify-full; require and prefer encrypt without checking who
+  # answers, disable does not even encrypt.
+  validation {
+    condition = (
+      var.database.mode == "url"
+      ? can(regex("^postgres(ql)?://[^:@/?#]+:PASSWORD@[^/?#]+/[^?#]+[?]([^#]*&)?sslmode=verify-full(&[^#]*)?$", coalesce(var.database.url_template, " "))) && length(regexall("sslmode=", coalesce(var.database.url_template, " "))) == 1
+      : var.database.url_template == null
+    )
+    error_message = "With mode url, database.url_template must be postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=verify-full (the word PASSWORD stands for the password, which goes only into Secret Manager); sslmode require, prefer, allow or disable, or none, do not verify the server. Without mode url it must be unset."
+  }
+  validation {
+    condition     = var.database.max_connections >= 25 && var.database.max_connections <= 262143 && floor(var.database.max_connections) == var.database.max_connections
+    error_message = "database.max_connections must be an integer from 25 to 262143."
+  }
+  validation {
+    condition     = var.database.pool_max >= 1 && var.database.pool_max <= 100 && floor(var.database.pool_max) == var.database.pool_max
+    error_message = "database.pool_max must be an integer from 1 to 100."
+  }
+  validation {
+    condition     = var.database.superuser_reserved_connections >= 0 && floor(var.database.superuser_reserved_connections) == var.database.superuser_reserved_connections
+    error_message = "database.superuser_reserved_connections must be a non-negative integer."
+  }
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9_]{0,62}$", var.database.name))
+    error_message = "database.name must be a lower-case PostgreSQL identifier."
+  }
+  validation {
+    condition     = contains(["ZONAL", "REGIONAL"], var.database.availability_type) && contains(["ENTERPRISE", "ENTERPRISE_PLUS"], var.database.edition) && can(regex("^POSTGRES_(1[5-9]|[2-9][0-9])$", var.database.database_version))
+    error_message = "database.availability_type is ZONAL or REGIONAL, edition ENTERPRISE or ENTERPRISE_PLUS, database_version POSTGRES_15 or later."
+  }
+  validation {
+    condition     = can(regex("^[0-9]{1,3}([.][0-9]{1,3}){3}/28$", var.database.connector_cidr))
+    error_message = "database.connector_cidr must be an unused /28 range, such as 10.8.0.0/28."
+  }
+}
+
 variable "failed_payments_alert_threshold" {
   description = "Alert when more than this many payouts fail permanently within one hour."
   type        = number
@@ -82,13 +164,20 @@ variable "failed_payments_alert_threshold" {
   }
 }
 
-variable "ingress_settings" {
-  description = "Network ingress of every function. IAM (OIDC) is what keeps them private; ALLOW_INTERNAL_ONLY additionally needs Cloud Tasks and Cloud Scheduler inside a VPC Service Controls perimeter."
-  type        = string
-  default     = "ALLOW_ALL"
+variable "ingress" {
+  description = "Network ingress per function, by entry point, overriding the defaults (every function ALLOW_ALL, behind IAM: no function grants an anonymous invoker). adminApi stays reachable by operators, so it cannot be ALLOW_INTERNAL_ONLY. See functions.tf before making a task target internal."
+  type        = map(string)
+  default     = {}
   validation {
-    condition     = contains(["ALLOW_ALL", "ALLOW_INTERNAL_ONLY", "ALLOW_INTERNAL_AND_GCLB"], var.ingress_settings)
-    error_message = "ingress_settings must be ALLOW_ALL, ALLOW_INTERNAL_ONLY or ALLOW_INTERNAL_AND_GCLB."
+    condition = alltrue([
+      for name, setting in var.ingress :
+      contains(["executePayment", "retryPayment", "recordFailure", "adminApi", "recoverPayments"], name) && contains(["ALLOW_ALL", "ALLOW_INTERNAL_ONLY", "ALLOW_INTERNAL_AND_GCLB"], setting)
+    ])
+    error_message = "ingress keys are entry points and values ALLOW_ALL, ALLOW_INTERNAL_ONLY or ALLOW_INTERNAL_AND_GCLB."
+  }
+  validation {
+    condition     = lookup(var.ingress, "adminApi", "ALLOW_ALL") != "ALLOW_INTERNAL_ONLY"
+    error_message = "adminApi serves operators from outside the VPC: ALLOW_INTERNAL_ONLY would lock them out (use ALLOW_ALL, or ALLOW_INTERNAL_AND_GCLB behind a load balancer)."
   }
 }
 
@@ -173,30 +262,29 @@ variable "region" {
 }
 
 variable "setting_overrides" {
-  description = "Non-secret settings (DESIGN §8) to set explicitly, by environment variable name, for example { RECEIPT_WAIT_SECONDS = \"90\" }; unset ones keep the defaults of shared/config.ts. Secrets and the settings Terraform derives are refused."
+  description = "Non-secret settings (shared/config/settings.ts) to set explicitly, by environment variable name, for example { RECEIPT_WAIT_SECONDS = \"90\" }; unset ones keep the defaults of shared/config.ts. Secrets and the settings Terraform derives are refused."
   type        = map(string)
   default     = {}
   validation {
     condition = alltrue([
       for name in keys(var.setting_overrides) :
-      contains(keys(local.setting_functions), name) && !contains(keys(local.secrets), name) && !contains(keys(local.derived_settings), name) && name != "TASKS_EMULATOR_HOST"
+      contains(keys(local.setting_functions), name) && !contains(keys(local.secrets), name) && !contains(keys(local.derived_settings), name) && !contains(["DATABASE_USER", "TASKS_EMULATOR_HOST"], name)
     ])
-    error_message = "setting_overrides keys must be non-secret settings of shared/config/settings.ts that Terraform does not derive itself (TASKS_EMULATOR_HOST is for local runs only)."
+    error_message = "setting_overrides keys must be non-secret settings of shared/config/settings.ts that Terraform does not derive itself (database settings come from var.database; TASKS_EMULATOR_HOST is for local runs only)."
   }
 }
 
 variable "upstream" {
-  description = "The upstream platform (HostPay1): the service account whose OIDC token its payment tasks carry (granted roles/run.invoker on executePayment and nothing else), the principals that create tasks on the payment queue (none given: that service account), and the callback URLs."
+  description = "The upstream platform (HostPay1): principals, in its own project, that create the payment tasks (granted roles/cloudtasks.enqueuer on the payment queue and roles/iam.serviceAccountUser on the upstream invoker account made here, whose OIDC token the tasks carry), and the callback URLs."
   type = object({
-    completed_url           = string
-    completed_urls          = optional(map(string), {})
-    enqueuers               = optional(list(string), [])
-    failed_url              = optional(string)
-    invoker_service_account = string
+    completed_url  = string
+    completed_urls = optional(map(string), {})
+    failed_url     = optional(string)
+    principals     = list(string)
   })
   validation {
-    condition     = can(regex("^[^@\\s]+@[a-z0-9.-]+\\.gserviceaccount\\.com$", var.upstream.invoker_service_account))
-    error_message = "upstream.invoker_service_account must be a service account e-mail."
+    condition     = length(var.upstream.principals) > 0 && alltrue([for m in var.upstream.principals : can(regex("^(user|group|serviceAccount):[^@\\s]+@[^@\\s]+$", m))])
+    error_message = "upstream.principals must list the user:, group: or serviceAccount: members that create the payment tasks."
   }
   validation {
     condition = alltrue([
@@ -204,9 +292,5 @@ variable "upstream" {
       startswith(url, "https://")
     ])
     error_message = "Upstream callback URLs must be https."
-  }
-  validation {
-    condition     = alltrue([for m in var.upstream.enqueuers : can(regex("^(user|group|serviceAccount):[^@\\s]+@[^@\\s]+$", m))])
-    error_message = "upstream.enqueuers must be user:, group: or serviceAccount: members."
   }
 }

@@ -140,6 +140,33 @@ export const BUILTINS: Readonly<Record<string, TerraformFunction>> = {
     if (match.length === 1) return match[0];
     return match.slice(1).map((g) => g ?? null);
   },
+  regexall: ([pattern, v], text) => {
+    if (pattern instanceof Unknown || v instanceof Unknown) return new Unknown(text);
+    const matches = [...toText(v ?? null, text).matchAll(new RegExp(toText(pattern ?? null, text), 'g'))];
+    return matches.map((m) => (m.length === 1 ? m[0] : m.slice(1).map((g) => g ?? null)));
+  },
+  sum: ([v], text) => {
+    if (v instanceof Unknown) return new Unknown(text);
+    const items = list(v ?? null, text);
+    if (items.length === 0) throw new TerraformEvalError(`${text}: sum of an empty list`);
+    if (anyUnknown(items)) return new Unknown(text);
+    return items.reduce<number>((total, item) => total + toNumber(item, text), 0);
+  },
+  slice: ([v, start, end], text) => {
+    if (anyUnknown([v ?? null, start ?? null, end ?? null])) return new Unknown(text);
+    const items = list(v ?? null, text);
+    const from = toNumber(start ?? null, text);
+    const to = toNumber(end ?? null, text);
+    if (from < 0 || to > items.length || from > to)
+      throw new TerraformEvalError(`${text}: slice ${from}..${to} out of range of ${items.length}`);
+    return items.slice(from, to);
+  },
+  trimsuffix: ([v, suffix], text) => {
+    if (v instanceof Unknown || suffix instanceof Unknown) return new Unknown(text);
+    const s = toText(v ?? null, text);
+    const x = toText(suffix ?? null, text);
+    return x !== '' && s.endsWith(x) ? s.slice(0, -x.length) : s;
+  },
   zipmap: ([k, v], text) => {
     if (k instanceof Unknown || v instanceof Unknown) return new Unknown(text);
     const ks = list(k ?? null, text);
