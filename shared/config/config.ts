@@ -16,7 +16,14 @@ export interface Config {
   readonly env: 'production' | 'local';
   /** The function the configuration was loaded for; undefined when loaded for all of them. */
   readonly functionName: FunctionName | undefined;
-  readonly databaseUrl: string;
+  /** URL mode; exactly one of it and `cloudSqlInstance` is set. */
+  readonly databaseUrl: string | undefined;
+  /** Connector mode: `project:region:instance`, reached with IAM database authentication as `databaseUser`. */
+  readonly cloudSqlInstance: string | undefined;
+  readonly cloudSqlIpType: 'PRIVATE' | 'PUBLIC' | 'PSC';
+  readonly databaseUser: string | undefined;
+  readonly databaseName: string;
+  readonly databasePoolMax: number;
   readonly rpcUrl: string | undefined;
   readonly chainId: number | undefined;
   /** `0x` + 64 lower-case hex digits. */
@@ -74,6 +81,11 @@ export interface Config {
 export const SETTING_FIELDS = {
   HOSTPAY_ENV: 'env',
   DATABASE_URL: 'databaseUrl',
+  CLOUD_SQL_INSTANCE: 'cloudSqlInstance',
+  CLOUD_SQL_IP_TYPE: 'cloudSqlIpType',
+  DATABASE_USER: 'databaseUser',
+  DATABASE_NAME: 'databaseName',
+  DATABASE_POOL_MAX: 'databasePoolMax',
   RPC_URL: 'rpcUrl',
   CHAIN_ID: 'chainId',
   WALLET_PRIVATE_KEY: 'walletPrivateKey',

@@ -1,5 +1,6 @@
 /** Loads and validates every setting once at cold start (DESIGN.md §8, STYLE.md rule 2). */
 import * as v from 'valibot';
+import { databaseUrlProblem } from '../db/databaseUrl.js';
 import { HostpayError } from '../errors.js';
 import { createSecretManagerClient, resolveSecrets, type SecretResolver } from '../secrets.js';
 import {
@@ -18,6 +19,8 @@ export interface LoadConfigOptions {
   readonly secrets?: SecretResolver;
   /** Require only what this function reads (SETTINGS); all settings are required when absent. */
   readonly functionName?: FunctionName;
+  /** Load only these settings (the others stay undefined), for a tool such as `hostpay migrate`. */
+  readonly only?: readonly SettingName[];
 }
 
 interface Problem {
@@ -45,6 +48,39 @@ function parseSetting<K extends SettingName>(spec: SettingSpec & { env: K }, raw
   // Secret values are never quoted, not even in part; others are, to make a typo obvious.
   const got = spec.secret ? ' (value not shown)' : `, got ${path ? JSON.stringify(issue.input) : quote(raw)}`;
   return { ok: false, text: `${path ? `${path}: ` : ''}${issue.message}${got}` };
+}
+
+/**
+ * How the function reaches PostgreSQL (docs/deploy.md): exactly one of a URL and a Cloud SQL instance;
+ * the instance with an IAM database user; a URL in production only with verified TLS.
+ * `urlGiven`: DATABASE_URL was set, even if it could not be read (that problem is reported already).
+ */
+function databaseChecks(
+  values: Partial<SettingValues>,
+  env: 'production' | 'local',
+  urlGiven: boolean,
+): Problem[] {
+  const problems: Problem[] = [];
+  const instance = values.CLOUD_SQL_INSTANCE;
+  if (urlGiven && instance !== undefined) {
+    problems.push({
+      setting: 'CLOUD_SQL_INSTANCE',
+      text: 'set exactly one of DATABASE_URL and CLOUD_SQL_INSTANCE, not both',
+    });
+  } else if (!urlGiven && instance === undefined) {
+    problems.push({
+      setting: 'DATABASE_URL',
+      text: 'set DATABASE_URL or CLOUD_SQL_INSTANCE, neither is set',
+    });
+  }
+  if (instance !== undefined && values.DATABASE_USER === undefined) {
+    problems.push({ setting: 'DATABASE_USER', text: 'required with CLOUD_SQL_INSTANCE, not set' });
+  }
+  if (values.DATABASE_URL !== undefined) {
+    const problem = databaseUrlProblem(values.DATABASE_URL, env === 'production');
+    if (problem) problems.push({ setting: 'DATABASE_URL', text: problem });
+  }
+  return problems;
 }
 
 function crossChecks(values: Partial<SettingValues>, env: 'production' | 'local'): Problem[] {
@@ -137,9 +173,10 @@ export async function loadConfig(
 ): Promise<Config> {
   const { functionName } = options;
   const problems: Problem[] = [];
-  const secretNames = SPECS.filter((spec) => spec.secret && reads(spec, functionName)).map(
-    (spec) => spec.env,
-  );
+  const specs = options.only ? SPECS.filter((spec) => options.only!.includes(spec.env)) : SPECS;
+  const secretNames = specs
+    .filter((spec) => spec.secret && reads(spec, functionName))
+    .map((spec) => spec.env);
   const resolved = await resolveSecrets(env, options.secrets ?? createSecretManagerClient, secretNames);
   for (const { setting, problem } of resolved.problems)
     problems.push({ setting: setting as SettingName, text: problem });
@@ -149,7 +186,7 @@ export async function loadConfig(
   // An unreadable HOSTPAY_ENV is reported below; the checks assume the stricter production.
   const mode = rawEnv === 'local' ? 'local' : 'production';
   const values: Partial<Record<SettingName, unknown>> = {};
-  for (const spec of SPECS) {
+  for (const spec of specs) {
     if (unresolved.has(spec.env)) continue;
     if (spec.secret && !reads(spec, functionName)) continue;
     const given = spec.secret ? resolved.values[spec.env] : env[spec.env];
@@ -166,6 +203,11 @@ export async function loadConfig(
   }
   const typed = values as Partial<SettingValues>;
   problems.push(...crossChecks(typed, mode));
+  const readsDatabase = specs.some((spec) => spec.env === 'DATABASE_URL' && reads(spec, functionName));
+  if (readsDatabase) {
+    const urlGiven = env.DATABASE_URL !== undefined && env.DATABASE_URL !== '';
+    problems.push(...databaseChecks(typed, mode, urlGiven));
+  }
   if (problems.length > 0) throw configError(problems);
   return buildConfig(typed, functionName);
 }

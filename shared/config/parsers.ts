@@ -167,6 +167,25 @@ export const PARSERS = {
     v.transform((text) => text as 'production' | 'local'),
   ),
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'expected a postgres:// URL', true),
+  // project:region:instance, the project possibly domain-scoped (example.com:project).
+  CLOUD_SQL_INSTANCE: v.pipe(
+    v.string(),
+    v.regex(
+      /^([a-z0-9.-]+:)?[a-z][a-z0-9-]{0,29}:[a-z]+-[a-z]+[0-9]:[a-z][a-z0-9-]{0,97}$/,
+      'expected an instance connection name project:region:instance',
+    ),
+  ),
+  CLOUD_SQL_IP_TYPE: v.picklist(['PRIVATE', 'PUBLIC', 'PSC'], 'expected PRIVATE, PUBLIC or PSC'),
+  // A PostgreSQL role name (at most 63 bytes); IAM users look like name@project.iam.
+  DATABASE_USER: v.pipe(
+    v.string(),
+    v.regex(/^[A-Za-z0-9_.@+-]{1,63}$/, 'expected a database user name (letters, digits, _ . @ + -)'),
+  ),
+  DATABASE_NAME: v.pipe(
+    v.string(),
+    v.regex(/^[A-Za-z_][A-Za-z0-9_-]{0,62}$/, 'expected a database name (letters, digits, _ and -)'),
+  ),
+  DATABASE_POOL_MAX: integer(1, 100),
   RPC_URL: url([...HTTP, 'ws:', 'wss:'], 'expected an http(s) or ws(s) URL'),
   CHAIN_ID: integer(1, Number.MAX_SAFE_INTEGER),
   WALLET_PRIVATE_KEY: v.pipe(

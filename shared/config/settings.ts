@@ -57,7 +57,29 @@ const TABLE = [
   setting('HOSTPAY_ENV', ALL, '`production` or `local`; local allows the Tasks emulator.', {
     default: 'production',
   }),
-  setting('DATABASE_URL', ALL, 'PostgreSQL connection URL (postgres://).', secret),
+  setting(
+    'DATABASE_URL',
+    ALL,
+    'URL mode: a postgres:// URL; in production with sslmode=verify-full (and sslrootcert= the server CA, or the system CAs). Exactly one of DATABASE_URL and CLOUD_SQL_INSTANCE.',
+    { ...secret, ...optional },
+  ),
+  setting(
+    'CLOUD_SQL_INSTANCE',
+    ALL,
+    'Cloud SQL instance connection name project:region:instance; connects through the Cloud SQL connector with IAM database authentication (no password).',
+    optional,
+  ),
+  setting('CLOUD_SQL_IP_TYPE', ALL, 'Address of the instance the connector dials: PRIVATE, PUBLIC or PSC.', {
+    default: 'PRIVATE',
+  }),
+  setting(
+    'DATABASE_USER',
+    ALL,
+    "IAM database user: the function's service account email without .gserviceaccount.com; required with CLOUD_SQL_INSTANCE.",
+    optional,
+  ),
+  setting('DATABASE_NAME', ALL, 'Database name in connector mode.', { default: 'hostpay' }),
+  setting('DATABASE_POOL_MAX', ALL, 'Database connections per function instance.', { default: '5' }),
   setting(
     'RPC_URL',
     CHAIN,
@@ -117,7 +139,7 @@ const TABLE = [
   }),
   setting(
     'LOW_BALANCE_THRESHOLD_ETH',
-    ATTEMPT,
+    [...ATTEMPT, 'adminApi'],
     'Wallet ETH balance below which wallet_balance_low is logged.',
     {
       default: '0.5',

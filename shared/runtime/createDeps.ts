@@ -5,6 +5,7 @@ import type { RecordFailureDeps } from '../attempt/recordFailure.js';
 import type { AttemptDeps } from '../attempt/runAttempt.js';
 import { createChainClient } from '../chain/index.js';
 import { type Config, type FunctionName, loadConfig, requireSettings } from '../config.js';
+import { databaseTarget } from '../db/connect.js';
 import { createSqlClient, pingDatabase } from '../db/createSqlClient.js';
 import { createLogger, type Logger } from '../log.js';
 import type { VerifyIdToken } from '../recovery/operatorIdentity.js';
@@ -34,7 +35,7 @@ export function openBaseDeps(name: FunctionName, config: Config, options: Create
     base: { function: name },
     ...(options.write ? { write: options.write } : {}),
   });
-  const sql = createSqlClient(config.databaseUrl, { max: 5 });
+  const sql = createSqlClient(databaseTarget(config), { max: config.databasePoolMax });
   const tasks = createTasksClient(config.tasksEmulatorHost ? { emulatorHost: config.tasksEmulatorHost } : {});
   const close = async () => {
     await Promise.allSettled([sql.end({ timeout: 5 }), tasks.close()]);

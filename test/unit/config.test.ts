@@ -89,6 +89,11 @@ function fakeSecretManager(secrets: Record<string, string | Uint8Array>) {
 const CANONICAL = [
   'HOSTPAY_ENV',
   'DATABASE_URL',
+  'CLOUD_SQL_INSTANCE',
+  'CLOUD_SQL_IP_TYPE',
+  'DATABASE_USER',
+  'DATABASE_NAME',
+  'DATABASE_POOL_MAX',
   'RPC_URL',
   'CHAIN_ID',
   'WALLET_PRIVATE_KEY',
@@ -175,6 +180,11 @@ describe('config', () => {
       ['CHAIN_ID', ['executePayment', 'retryPayment', 'adminApi']],
       ['WALLET_PRIVATE_KEY', ['executePayment', 'retryPayment', 'adminApi']],
       ['DATABASE_URL', FUNCTION_NAMES],
+      ['CLOUD_SQL_INSTANCE', FUNCTION_NAMES],
+      ['CLOUD_SQL_IP_TYPE', FUNCTION_NAMES],
+      ['DATABASE_USER', FUNCTION_NAMES],
+      ['DATABASE_NAME', FUNCTION_NAMES],
+      ['DATABASE_POOL_MAX', FUNCTION_NAMES],
       ['TOKEN_SIGNING_KEY', FUNCTION_NAMES],
       ['SLACK_WEBHOOK_URL', ['recordFailure']],
       ['UPSTREAM_FAILED_URL', ['recordFailure']],
@@ -190,6 +200,9 @@ describe('config', () => {
   describe('defaults (DESIGN.md §4)', () => {
     const defaults: [string, keyof Config, unknown][] = [
       ['HOSTPAY_ENV', 'env', 'production'],
+      ['CLOUD_SQL_IP_TYPE', 'cloudSqlIpType', 'PRIVATE'],
+      ['DATABASE_NAME', 'databaseName', 'hostpay'],
+      ['DATABASE_POOL_MAX', 'databasePoolMax', 5],
       ['TOKEN_MAX_AGE_SECONDS', 'tokenMaxAgeSeconds', 7200],
       ['TOKEN_MAX_FUTURE_SECONDS', 'tokenMaxFutureSeconds', 5],
       ['MAX_ATTEMPTS', 'maxAttempts', 3],
@@ -235,6 +248,8 @@ describe('config', () => {
     it('leaves optional settings undefined', async () => {
       const config = await loadConfig(localEnv());
       for (const field of [
+        'cloudSqlInstance',
+        'databaseUser',
         'tokenSigningKeyPrevious',
         'assets',
         'paymentQueue',
@@ -472,6 +487,23 @@ describe('config', () => {
         /^DATABASE_URL: expected a postgres:\/\/ URL \(value not shown\)$/,
       ],
       [
+        'DATABASE_URL',
+        'postgres://u:Pw-NotShown-123@db.example.com/hostpay?sslmode=verify_full',
+        /^DATABASE_URL: sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full$/,
+      ],
+      [
+        'CLOUD_SQL_INSTANCE',
+        'hostpay-prod/us-central1/db',
+        /^CLOUD_SQL_INSTANCE: expected an instance connection name project:region:instance, got "hostpay-prod\/us-central1\/db"$/,
+      ],
+      ['CLOUD_SQL_INSTANCE', 'hostpay-prod:db', /^CLOUD_SQL_INSTANCE: expected an instance connection name/],
+      ['CLOUD_SQL_IP_TYPE', 'private', /^CLOUD_SQL_IP_TYPE: expected PRIVATE, PUBLIC or PSC, got "private"$/],
+      ['DATABASE_USER', 'pay"; DROP ROLE x; --', /^DATABASE_USER: expected a database user name/],
+      ['DATABASE_USER', `${'a'.repeat(64)}`, /^DATABASE_USER: expected a database user name/],
+      ['DATABASE_NAME', 'host pay', /^DATABASE_NAME: expected a database name/],
+      ['DATABASE_POOL_MAX', '0', /^DATABASE_POOL_MAX: expected an integer from 1 to 100, got "0"$/],
+      ['DATABASE_POOL_MAX', '101', /^DATABASE_POOL_MAX: expected an integer from 1 to 100/],
+      [
         'RPC_URL',
         `ftp://node.example.com/${RPC_KEY}`,
         /^RPC_URL: expected an http\(s\) or ws\(s\) URL \(value not shown\)$/,
@@ -530,10 +562,13 @@ describe('config', () => {
     it('reports every missing setting of an empty environment', async () => {
       const lines = await problems({});
       const required = SETTINGS.filter((spec) => spec.required).map((spec) => spec.env);
+      // DATABASE_URL is optional on its own, but one of it and CLOUD_SQL_INSTANCE is required.
+      required.unshift('DATABASE_URL');
       assert.deepEqual(
         lines.map((line) => line.split(':')[0]),
         required,
       );
+      assert.ok(lines.includes('DATABASE_URL: set DATABASE_URL or CLOUD_SQL_INSTANCE, neither is set'));
     });
 
     it('rejects a priority fee above the fee cap', async () => {
@@ -610,6 +645,129 @@ describe('config', () => {
       assert.ok(
         lines.includes('TASKS_INVOKER_SERVICE_ACCOUNT: required when HOSTPAY_ENV=production, not set'),
       );
+    });
+  });
+
+  describe('database connection', () => {
+    const INSTANCE = 'hostpay-prod:us-central1:hostpay';
+    const IAM_USER = 'hostpay-execute@hostpay-prod.iam';
+    const connectorEnv = (overrides: Env = {}) =>
+      productionEnv({
+        DATABASE_URL: undefined,
+        CLOUD_SQL_INSTANCE: INSTANCE,
+        DATABASE_USER: IAM_USER,
+        ...overrides,
+      });
+
+    it('connector mode: the instance, its IAM user, no URL, the defaults', async () => {
+      const config = await loadConfig(connectorEnv(), { functionName: 'executePayment' });
+      assert.equal(config.databaseUrl, undefined);
+      assert.equal(config.cloudSqlInstance, INSTANCE);
+      assert.equal(config.databaseUser, IAM_USER);
+      assert.equal(config.cloudSqlIpType, 'PRIVATE');
+      assert.equal(config.databaseName, 'hostpay');
+      assert.equal(config.databasePoolMax, 5);
+    });
+
+    it('connector mode takes the IP type, database name, pool size and a domain-scoped project', async () => {
+      const config = await loadConfig(
+        connectorEnv({
+          CLOUD_SQL_INSTANCE: 'example.com:pay-prod:europe-west1:ledger-1',
+          CLOUD_SQL_IP_TYPE: 'PSC',
+          DATABASE_NAME: 'hostpay_eu',
+          DATABASE_POOL_MAX: '3',
+        }),
+      );
+      assert.equal(config.cloudSqlInstance, 'example.com:pay-prod:europe-west1:ledger-1');
+      assert.equal(config.cloudSqlIpType, 'PSC');
+      assert.equal(config.databaseName, 'hostpay_eu');
+      assert.equal(config.databasePoolMax, 3);
+    });
+
+    it('refuses both a URL and an instance', async () => {
+      const lines = await problems(connectorEnv({ DATABASE_URL: `${DATABASE_URL}?sslmode=verify-full` }));
+      assert.deepEqual(lines, [
+        'CLOUD_SQL_INSTANCE: set exactly one of DATABASE_URL and CLOUD_SQL_INSTANCE, not both',
+      ]);
+    });
+
+    it('refuses neither, for any function', async () => {
+      for (const functionName of FUNCTION_NAMES) {
+        const lines = await problems(localEnv({ DATABASE_URL: undefined }), functionName);
+        assert.deepEqual(
+          lines,
+          ['DATABASE_URL: set DATABASE_URL or CLOUD_SQL_INSTANCE, neither is set'],
+          functionName,
+        );
+      }
+    });
+
+    it('requires DATABASE_USER with CLOUD_SQL_INSTANCE', async () => {
+      const lines = await problems(connectorEnv({ DATABASE_USER: undefined }));
+      assert.deepEqual(lines, ['DATABASE_USER: required with CLOUD_SQL_INSTANCE, not set']);
+    });
+
+    it('does not report a neither when the URL was given but Secret Manager could not read it', async () => {
+      const { client } = fakeSecretManager({});
+      const lines = await problems(
+        productionEnv({ DATABASE_URL: 'projects/p/secrets/database-url/versions/1' }),
+        undefined,
+        client,
+      );
+      assert.equal(lines.length, 1, lines.join('\n'));
+      assert.match(lines[0] ?? '', /^DATABASE_URL: could not read the Secret Manager version/);
+    });
+
+    const remote = `postgres://hostpay:${DB_PASSWORD}@10.20.0.3:5432/hostpay`;
+    for (const [what, url] of [
+      ['no sslmode', remote],
+      ['sslmode=require (encrypted, any certificate)', `${remote}?sslmode=require`],
+      ['sslmode=verify-ca (no host name check)', `${remote}?sslmode=verify-ca&sslrootcert=/etc/ca.pem`],
+      ['sslmode=prefer', `${remote}?sslmode=prefer`],
+      ['sslmode=disable', `${remote}?sslmode=disable`],
+    ] as const) {
+      it(`refuses a production URL with ${what}, without showing it`, async () => {
+        const lines = await problems(productionEnv({ DATABASE_URL: url }));
+        assert.equal(lines.length, 1, lines.join('\n'));
+        assert.match(
+          lines[0] ?? '',
+          /^DATABASE_URL: in production the URL must say sslmode=verify-full \(with sslrootcert= the server CA file, or the system CAs\), so the server's certificate and host name are verified; got (no sslmode|sslmode=[a-z-]+)$/,
+        );
+        assert.ok(!lines[0]?.includes(DB_PASSWORD));
+        assert.ok(!lines[0]?.includes('10.20.0.3'));
+      });
+      it(`accepts the same URL locally (${what})`, async () => {
+        const config = await loadConfig(localEnv({ DATABASE_URL: url }));
+        assert.equal(config.databaseUrl, url);
+      });
+    }
+
+    for (const [what, url] of [
+      ['verify-full with a CA file', `${remote}?sslmode=verify-full&sslrootcert=/etc/hostpay/server-ca.pem`],
+      [
+        'verify-full with the system CAs',
+        `${remote.replace('10.20.0.3', 'db.example.com')}?sslmode=verify-full`,
+      ],
+      ['a Unix socket (the Cloud SQL socket)', 'postgresql:///hostpay?host=/cloudsql/p:us-central1:db'],
+      [
+        'a loopback address (an Auth Proxy sidecar)',
+        `postgres://hostpay:${DB_PASSWORD}@127.0.0.1:5432/hostpay`,
+      ],
+      ['localhost', `postgres://hostpay:${DB_PASSWORD}@localhost:5432/hostpay?sslmode=disable`],
+    ] as const) {
+      it(`accepts a production URL with ${what}`, async () => {
+        const config = await loadConfig(productionEnv({ DATABASE_URL: url }));
+        assert.equal(config.databaseUrl, url);
+      });
+    }
+
+    it('a host named like a socket or loopback is still checked', async () => {
+      const lines = await problems(
+        productionEnv({
+          DATABASE_URL: `postgres://u:${DB_PASSWORD}@127.0.0.1.example.com/hostpay?host=/tmp`,
+        }),
+      );
+      assert.match(lines[0] ?? '', /^DATABASE_URL: in production the URL must say sslmode=verify-full/);
     });
   });
 
