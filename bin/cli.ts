@@ -3,14 +3,23 @@
  * in COMMANDS. Every subcommand reads the running local stack from `.local/stack.json`.
  */
 import { coerceError } from '../shared/errors.js';
+import { describeTarget } from './adminTarget.js';
 import { type CliIo, type Command, EXIT, UsageError } from './command.js';
 import { payCommand } from './commands/pay.js';
 import { FAILED_USAGE, runFailedCommand } from './failed.js';
+import { PAYOUTS_USAGE, runPayoutsCommand } from './payouts.js';
 
 /** Every subcommand; a new one is a file under `bin/commands/` and a line here. */
 export const COMMANDS: Readonly<Record<string, Command>> = {
   pay: payCommand,
+  payouts: {
+    summary: 'list or show payouts, whatever their state, with their transactions and failure',
+    usage: PAYOUTS_USAGE,
+    operator: true,
+    run: runPayoutsCommand,
+  },
   failed: {
+    operator: true,
     summary: 'list, show, retry, cancel or set the status of failed transactions',
     usage: FAILED_USAGE,
     // Its renderers return text without the final newline that the terminal wants.
@@ -31,7 +40,7 @@ function help(): string {
     'commands:',
     ...Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`),
     '',
-    'hostpay <command> --help shows its options. The local stack must be running (npm start).',
+    'hostpay <command> --help shows its options and, for payouts and failed, the target it talks to.',
   ].join('\n');
 }
 
@@ -48,7 +57,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return EXIT.usage;
   }
   if (args.includes('--help') || args.includes('-h')) {
-    io.out(`${command.usage}\n`);
+    const target = command.operator ? `\n${await describeTarget(io.env)}` : '';
+    io.out(`${command.usage}${target}\n`);
     return EXIT.ok;
   }
   try {

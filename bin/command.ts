@@ -16,6 +16,8 @@ export interface Command {
   /** One line for the command list. */
   summary: string;
   usage: string;
+  /** Talks to an adminApi or database: its help ends with the target it would use now. */
+  operator?: boolean;
   run(args: string[], io: CliIo): Promise<number>;
 }
 

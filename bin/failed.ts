@@ -1,9 +1,8 @@
 /** `hostpay failed list|show|retry|cancel|status`: the operator CLI over the admin API or the database (DESIGN.md §11). */
 
 import { parseArgs } from 'node:util';
-import { stackFilePath } from '../local/stack/paths.js';
-import { readStackFile } from '../local/stack/stackFile.js';
-import { apiBackend, databaseBackend, type FailedBackend } from './failedBackends.js';
+import type { AdminBackend } from './adminBackends.js';
+import { chooseTarget, TARGET_OPTIONS, TARGET_USAGE } from './adminTarget.js';
 import { renderFailure, renderList } from './failedFormat.js';
 
 export interface CliIo {
@@ -18,16 +17,11 @@ export const FAILED_USAGE = `usage: hostpay failed <command> [options]
   retry  <unique_id> [--force] [--notes text]
   cancel <unique_id> [--notes text]
   status <unique_id> <status> [--notes text] [--tx-hash 0x..]
-target: the running local stack's adminApi by default; --api URL (or HOSTPAY_ADMIN_URL) with --token (or HOSTPAY_ADMIN_TOKEN, an ID token),
-        or --database-url URL (or DATABASE_URL; retry then also reads the recoverPayments settings)
-common: --json (machine output) --operator name (local only; default $USER)`;
+${TARGET_USAGE}
+        (with --database-url, retry also reads the recoverPayments settings from the environment)`;
 
 const OPTIONS = {
-  api: { type: 'string' },
-  'database-url': { type: 'string' },
-  token: { type: 'string' },
-  operator: { type: 'string' },
-  json: { type: 'boolean' },
+  ...TARGET_OPTIONS,
   status: { type: 'string' },
   'error-code': { type: 'string' },
   context: { type: 'string' },
@@ -64,8 +58,12 @@ export async function runFailedCommand(argv: readonly string[], io: CliIo): Prom
     io.err(`${command} needs a unique_id\n${FAILED_USAGE}`);
     return 2;
   }
-  const backend = chooseBackend(values, io, await runningStackAdminUrl(io));
-  if (backend === null) return 2;
+  const target = await chooseTarget(values, io.env);
+  if (typeof target === 'string') {
+    io.err(`${target}\n${FAILED_USAGE}`);
+    return 2;
+  }
+  const { backend } = target;
   try {
     const answer = await dispatch(backend, command, uniqueId ?? '', extra, values);
     if (answer === null) {
@@ -94,37 +92,8 @@ export async function runFailedCommand(argv: readonly string[], io: CliIo): Prom
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
-/** The adminApi of the local stack when one runs (`.local/stack.json`), the default target. */
-async function runningStackAdminUrl(io: CliIo): Promise<string | undefined> {
-  try {
-    return (await readStackFile(stackFilePath(io.env))).functions.adminApi ?? undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function chooseBackend(values: Values, io: CliIo, stackAdminUrl: string | undefined): FailedBackend | null {
-  const operator = values.operator ?? io.env.USER ?? 'cli';
-  const explicitApi = values.api ?? io.env.HOSTPAY_ADMIN_URL;
-  const databaseUrl = values['database-url'];
-  if (explicitApi && databaseUrl) {
-    io.err('give --api or --database-url, not both');
-    return null;
-  }
-  if (databaseUrl ?? (!explicitApi && io.env.DATABASE_URL)) {
-    return databaseBackend({ databaseUrl: (databaseUrl ?? io.env.DATABASE_URL)!, operator, env: io.env });
-  }
-  const api = explicitApi ?? stackAdminUrl;
-  if (!api) {
-    io.err(`no target: give --api URL or --database-url URL, or start the local stack\n${FAILED_USAGE}`);
-    return null;
-  }
-  const token = values.token ?? io.env.HOSTPAY_ADMIN_TOKEN;
-  return apiBackend({ baseUrl: api, operator, ...(token ? { token } : {}) });
-}
-
 function dispatch(
-  backend: FailedBackend,
+  backend: AdminBackend,
   command: string,
   uniqueId: string,
   extra: string | undefined,

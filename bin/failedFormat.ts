@@ -17,21 +17,27 @@ function trimAmount(value: unknown): string {
   return value.includes('.') ? value.replace(/0+$/, '').replace(/\.$/, '') : value;
 }
 
+/** Rows as an aligned table under their column titles. */
+export function renderTable(columns: [string, (row: Json) => string][], items: Json[]): string {
+  const rows = [
+    columns.map(([title]) => title),
+    ...items.map((item) => columns.map(([, cell]) => cell(item))),
+  ];
+  const widths = columns.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
 /** The page as an aligned table, then `n of total`. */
 export function renderList(body: Json): string {
   const items = (body.items as Json[] | undefined) ?? [];
-  const rows = [
-    LIST_COLUMNS.map(([title]) => title),
-    ...items.map((item) => LIST_COLUMNS.map(([, cell]) => cell(item))),
-  ];
-  const widths = LIST_COLUMNS.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)));
-  const lines = rows.map((row) =>
-    row
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd(),
-  );
-  return [...lines, `${items.length} of ${String(body.total ?? items.length)}`].join('\n');
+  return `${renderTable(LIST_COLUMNS, items)}\n${items.length} of ${String(body.total ?? items.length)}`;
 }
 
 function block(title: string, record: Json | null | undefined, keys: readonly string[]): string[] {

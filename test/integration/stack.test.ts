@@ -93,15 +93,16 @@ function portAnswers(port: number): Promise<boolean> {
   });
 }
 
+/** Polls `probe` until it answers something other than undefined or false. */
 async function waitFor<T>(
-  probe: () => Promise<T | undefined> | T | undefined,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
   timeoutMs: number,
   what: string,
-) {
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
-    if (value !== undefined) return value;
+    if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -323,7 +324,7 @@ describe('local stack started with npm start', function () {
     });
   }
 
-  it('records a payout from a drained wallet; hostpay failed lists, shows, refuses, force-retries and cancels', async () => {
+  it('records a payout from a drained wallet; hostpay failed lists, shows, refuses, force-retries (recovered at once, seen by hostpay payouts) and cancels', async () => {
     const setWalletBalance = (wei: bigint) =>
       fetch(description.rpcUrl, {
         method: 'POST',
@@ -383,6 +384,21 @@ describe('local stack started with npm start', function () {
         async () => (await provider.getBalance(to)) === parseEther('0.01'),
         60_000,
         'the forced retry to pay',
+      );
+      // The failure row is recovered in the transaction that confirms the payout, not by a later sweep.
+      const recovered = await waitFor(
+        async () => {
+          const shown = await cli(['payouts', 'show', drained]);
+          return /failure\n {2}recovered {2}INSUFFICIENT_FUNDS/.test(shown.stdout) ? shown.stdout : undefined;
+        },
+        10_000,
+        'hostpay payouts show to report the failure recovered',
+      );
+      assert.match(recovered, /status\s+confirmed/);
+      const confirmed = await cli(['payouts', 'list', '--status', 'confirmed', '--recipient', to, '--json']);
+      assert.equal(
+        (JSON.parse(confirmed.stdout) as { items: { uniqueId: string }[] }).items[0]?.uniqueId,
+        drained,
       );
 
       const doomed = `stack-cancel-${Date.now()}`;

@@ -1,32 +1,15 @@
 import assert from 'node:assert/strict';
-import { createSign, generateKeyPairSync } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { RequestError } from '../../shared/http/requestError.js';
 import { googleIdTokenVerifier, operatorIdentity } from '../../shared/recovery/operatorIdentity.js';
+import { createIdTokenIssuer } from '../support/idTokens.js';
 
-/** A key pair standing in for one of Google's token signing keys, and another that is not trusted. */
-const trusted = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const certs = async () => ({ k1: trusted.publicKey.export({ type: 'spki', format: 'pem' }).toString() });
-const verifyIdToken = googleIdTokenVerifier({ certs });
+const issuer = createIdTokenIssuer();
+const verifyIdToken = googleIdTokenVerifier({ certs: issuer.certs });
 const AUDIENCE = 'https://admin-api-xyz.a.run.app';
 
-function jwt(
-  claims: Record<string, unknown>,
-  key = trusted.privateKey,
-  header: Record<string, unknown> = {},
-) {
-  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const signed = `${part({ alg: 'RS256', typ: 'JWT', kid: 'k1', ...header })}.${part({
-    iss: 'https://accounts.google.com',
-    aud: AUDIENCE,
-    iat: now,
-    exp: now + 600,
-    email_verified: true,
-    ...claims,
-  })}`;
-  return `${signed}.${createSign('RSA-SHA256').update(signed).sign(key).toString('base64url')}`;
-}
+const jwt = (claims: Record<string, unknown>, key?: KeyObject, header: Record<string, unknown> = {}) =>
+  issuer.sign({ aud: AUDIENCE, ...claims }, { ...(key ? { key } : {}), header });
 
 const identify = (env: 'production' | 'local', headers: Record<string, string>) =>
   operatorIdentity({ config: { env, adminAudience: AUDIENCE }, verifyIdToken }, headers);
@@ -77,7 +60,7 @@ describe('operatorIdentity: only what the platform can prove', () => {
     ],
     [
       'a token signed by a key Google does not hold',
-      { authorization: `Bearer ${jwt({ email: 'ceo@example.com' }, stranger.privateKey)}` },
+      { authorization: `Bearer ${jwt({ email: 'ceo@example.com' }, issuer.stranger)}` },
     ],
     [
       'a token for another audience',

@@ -1,9 +1,11 @@
-/** Where `hostpay failed` sends its requests: the admin API over HTTP, or the database directly. */
+/** Where `hostpay failed` and `hostpay payouts` send their requests: the admin API over HTTP, or the database directly. */
 import { loadConfig } from '../shared/config.js';
 import { createSqlClient } from '../shared/db/createSqlClient.js';
+import { listPayouts } from '../shared/db/index.js';
 import { RequestError } from '../shared/http/requestError.js';
 import { RetryBodySchema, readAdminBody, StatusBodySchema } from '../shared/recovery/adminBody.js';
 import { listFailures, parseListQuery } from '../shared/recovery/listFailures.js';
+import { parsePayoutsQuery, showPayout } from '../shared/recovery/payouts.js';
 import { Refusal } from '../shared/recovery/refusal.js';
 import { retryFailure } from '../shared/recovery/retryFailure.js';
 import { showFailure } from '../shared/recovery/showFailure.js';
@@ -17,7 +19,9 @@ export interface Answer {
   body: Record<string, unknown>;
 }
 
-export interface FailedBackend {
+export interface AdminBackend {
+  payouts(query: Record<string, string>): Promise<Answer>;
+  payout(key: string): Promise<Answer>;
   list(query: Record<string, string>): Promise<Answer>;
   show(uniqueId: string): Promise<Answer>;
   retry(uniqueId: string, body: { force?: boolean; notes?: string }): Promise<Answer>;
@@ -28,16 +32,21 @@ export interface FailedBackend {
   close(): Promise<void>;
 }
 
-/** The admin API at `baseUrl`; `token` is an ID token for IAM (e.g. `gcloud auth print-identity-token`). */
-export function apiBackend(params: { baseUrl: string; operator: string; token?: string }): FailedBackend {
+/** The admin API at `baseUrl`; `idToken` gives the ID token IAM and adminApi check (none for the local stack). */
+export function apiBackend(params: {
+  baseUrl: string;
+  operator: string;
+  idToken?: () => Promise<string>;
+}): AdminBackend {
   const base = params.baseUrl.replace(/\/+$/, '');
   const call = async (method: string, path: string, body?: unknown): Promise<Answer> => {
+    const token = params.idToken ? await params.idToken() : undefined;
     const response = await fetch(`${base}${path}`, {
       method,
       headers: {
         'content-type': 'application/json',
         'x-operator': params.operator,
-        ...(params.token ? { authorization: `Bearer ${params.token}` } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(30_000),
@@ -51,6 +60,8 @@ export function apiBackend(params: { baseUrl: string; operator: string; token?: 
   };
   const id = (uniqueId: string) => `/failed-transactions/${encodeURIComponent(uniqueId)}`;
   return {
+    payouts: (query) => call('GET', `/payouts?${new URLSearchParams(query).toString()}`),
+    payout: (key) => call('GET', `/payouts/${encodeURIComponent(key)}`),
     list: (query) => call('GET', `/failed-transactions?${new URLSearchParams(query).toString()}`),
     show: (uniqueId) => call('GET', id(uniqueId)),
     retry: (uniqueId, body) => call('POST', `${id(uniqueId)}/retry`, body),
@@ -67,7 +78,7 @@ export function databaseBackend(params: {
   databaseUrl: string;
   operator: string;
   env: Readonly<Record<string, string | undefined>>;
-}): FailedBackend {
+}): AdminBackend {
   const sql = createSqlClient(params.databaseUrl, { max: 2 });
   let tasks: ReturnType<typeof createTasksClient> | undefined;
   const answer = async (work: () => Promise<Record<string, unknown>>, status = 200): Promise<Answer> => {
@@ -80,6 +91,20 @@ export function databaseBackend(params: {
     }
   };
   return {
+    payouts: (query) =>
+      answer(async () => {
+        const page = await listPayouts(sql, parsePayoutsQuery(query));
+        return { items: page.items.map(payoutJson), next: page.next === null ? null : String(page.next) };
+      }),
+    payout: (key) =>
+      answer(async () => {
+        const view = await showPayout(sql, { key });
+        return {
+          payout: payoutJson(view.payout),
+          failure: view.failure && failureJson(view.failure),
+          transactions: view.transactions.map(transactionJson),
+        };
+      }),
     list: (query) =>
       answer(async () => {
         const page = await listFailures(sql, parseListQuery(query));
