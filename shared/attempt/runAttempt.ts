@@ -159,6 +159,13 @@ export async function advanceLeasedPayout(
         tx_hash: outcome.txHash,
         block_number: outcome.blockNumber,
         gas_used: outcome.gasUsed,
+        // From the first delivery to the confirmation: the dashboard's time-to-confirm distribution.
+        seconds_to_confirm: Math.max(
+          0,
+          Math.round(
+            ((confirmed.confirmedAt?.getTime() ?? deps.now()) - confirmed.createdAt.getTime()) / 1000,
+          ),
+        ),
       });
       await notifyCompleted(deps, log, confirmed);
       return { ...base, status: 'success', tx_hash: outcome.txHash };
