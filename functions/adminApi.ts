@@ -1,6 +1,12 @@
-/** adminApi: operators see every payout, and list, show, retry and change the status of failed ones (docs/architecture.md). */
-import type { Request } from '@google-cloud/functions-framework';
+/**
+ * adminApi: operators see every payout, and list, show, retry and change the status of failed ones
+ * (docs/architecture.md); it also serves their web console (`shared/console/`, docs/deploy.md).
+ */
+import type { Request, Response } from '@google-cloud/functions-framework';
+import { isConsolePath, serveConsole } from '../shared/console/static.js';
+import { parseStatsQuery, readStats } from '../shared/console/stats.js';
 import { listPayouts, type PayoutTransaction } from '../shared/db/index.js';
+import { explorerTransactionUrl } from '../shared/explorer.js';
 import { RequestError } from '../shared/http/requestError.js';
 import type { Logger } from '../shared/log.js';
 import { RetryBodySchema, readAdminBody, StatusBodySchema } from '../shared/recovery/adminBody.js';
@@ -25,6 +31,7 @@ const PAYOUTS_ROUTE = /^\/payouts(?:\/([^/]+))?\/?$/;
 export async function handleAdminRequest(deps: AdminDeps, req: Request, logger: Logger): Promise<HttpAnswer> {
   if (req.method === 'GET' && req.path === '/openapi.json') return { status: 200, body: { ...OPENAPI } };
   const actor = await operatorIdentity(deps, req.headers);
+  if (req.path === '/balances' || req.path === '/stats') return consoleRead(deps, req, logger);
   const payouts = PAYOUTS_ROUTE.exec(req.path);
   if (payouts) return payoutsRequest(deps, req, payouts[1]);
   const match = ROUTE.exec(req.path);
@@ -134,6 +141,33 @@ async function payoutsRequest(
   };
 }
 
+/** `GET /balances` and `GET /stats`: what the console shows beside the payouts; reads only. */
+async function consoleRead(deps: AdminDeps, req: Request, logger: Logger): Promise<HttpAnswer> {
+  if (req.method !== 'GET')
+    throw new RequestError(405, 'method_not_allowed', `${req.method} is not allowed on ${req.path}`);
+  if (req.path === '/stats') {
+    const query = parseStatsQuery(req.query as Record<string, unknown>, deps.now());
+    return { status: 200, body: await readStats(deps.sql, query, deps.now()) };
+  }
+  if (Object.keys(req.query as object).length > 0)
+    throw new RequestError(400, 'invalid_query', '/balances takes no query parameters');
+  if (deps.walletBalances === undefined)
+    return {
+      status: 503,
+      body: { error: 'chain_not_configured', message: 'adminApi has no chain settings' },
+    };
+  try {
+    return { status: 200, body: { ...(await deps.walletBalances()) } };
+  } catch (error) {
+    // The node's error may carry the RPC URL, whose path often holds a provider key: logged redacted, not returned.
+    logger.warn('balances_unavailable', 'the node did not answer the balance reads', { error });
+    return {
+      status: 503,
+      body: { error: 'chain_unavailable', message: 'the node did not answer the balance reads' },
+    };
+  }
+}
+
 /** A path segment as the unique_id it encodes; malformed percent-encoding or a control character is a 400. */
 function decodeSegment(segment: string): string {
   let decoded: string;
@@ -148,11 +182,15 @@ function decodeSegment(segment: string): string {
   return decoded;
 }
 
-/** Each transaction without its raw bytes, with what the node says of it now when a chain client is at hand. */
+/**
+ * Each transaction without its raw bytes, with its explorer page (null on a chain without one) and what the
+ * node says of it now when a chain client is at hand.
+ */
 function withChainState(deps: AdminDeps, transactions: PayoutTransaction[]) {
   return Promise.all(
     transactions.map(async (t) => ({
       ...transactionJson(t),
+      explorer_url: explorerTransactionUrl(t.chainId, t.hash) ?? null,
       ...(deps.transactionState ? { chain: await chainStateOf(deps.transactionState, t.hash) } : {}),
     })),
   );
@@ -168,12 +206,17 @@ async function chainStateOf(read: NonNullable<AdminDeps['transactionState']>, ha
 }
 
 /** The function with its inputs given (tests pass a literal environment); the deployed one reads process.env. */
-export const createAdminApi = (options: CreateDepsOptions = {}) =>
-  createHttpFunction({
+export const createAdminApi = (options: CreateDepsOptions = {}) => {
+  const api = createHttpFunction({
     name: 'adminApi',
     createDeps: () => createRecoveryDeps('adminApi', options),
     health: recoveryHealth,
     handle: handleAdminRequest,
   });
+  // The console's static files need neither the dependencies nor an operator: served before both.
+  const handler = (req: Request, res: Response) =>
+    isConsolePath(req.path) ? serveConsole(req, res) : api(req, res);
+  return Object.assign(handler, { close: api.close });
+};
 
 export const adminApi = createAdminApi();

@@ -285,6 +285,57 @@ export const OPENAPI = {
         },
       },
     },
+    '/balances': {
+      get: {
+        summary:
+          "The hot wallet's ETH and every configured token balance, exactly, with the low-balance threshold.",
+        responses: {
+          '200': { description: 'Read from the node now.', ...json(ref('Balances')) },
+          ...refusals,
+          '503': error('chain_not_configured, or chain_unavailable: the node did not answer.'),
+        },
+      },
+    },
+    '/stats': {
+      get: {
+        summary:
+          'Per time bucket: payouts created by their status now, time to confirm (p50/p95), failures by error code.',
+        parameters: [
+          query('since', 'ISO 8601, inclusive; default an hour ago. At most 1440 buckets.'),
+          query('bucket', 'Bucket width in seconds, 10 to 86400, default 60.'),
+        ],
+        responses: {
+          '200': { description: 'Buckets with something in them, oldest first.', ...json(ref('Stats')) },
+          ...refusals,
+        },
+      },
+    },
+    '/': {
+      get: {
+        summary: "The operators' console (HTML); static, no data. Its calls go to the routes here.",
+        responses: {
+          '200': { description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } },
+          '405': error('Method not allowed on this path.'),
+        },
+      },
+    },
+    '/console/{file}': {
+      get: {
+        summary: "One of the console's static files (scripts, styles, uPlot).",
+        parameters: [{ ...uniqueIdParam, name: 'file', description: 'A file name, no folders.' }],
+        responses: {
+          '200': {
+            description: 'The file.',
+            content: {
+              'text/javascript': { schema: { type: 'string' } },
+              'text/css': { schema: { type: 'string' } },
+            },
+          },
+          '404': error('No such file.'),
+          '405': error('Method not allowed on this path.'),
+        },
+      },
+    },
     '/openapi.json': {
       get: {
         summary: 'This document.',
@@ -312,6 +363,10 @@ export const OPENAPI = {
       Failure: object(FAILURE_FIELDS),
       Payout: object(PAYOUT_FIELDS),
       Transaction: object(TRANSACTION_FIELDS, {
+        explorer_url: {
+          ...nullable('string'),
+          description: "The explorer's page; null on a chain without one.",
+        },
         chain: {
           type: 'object',
           required: ['state'],
@@ -321,6 +376,59 @@ export const OPENAPI = {
             success: { type: 'boolean' },
           },
           additionalProperties: false,
+        },
+      }),
+      Balances: object({
+        chain_id: { type: 'integer' },
+        address: { type: 'string' },
+        explorer_url: nullable('string'),
+        low_balance_threshold_eth: {
+          type: 'string',
+          description: 'LOW_BALANCE_THRESHOLD_ETH, exact decimal.',
+        },
+        assets: {
+          type: 'array',
+          items: object({
+            symbol: { type: 'string' },
+            kind: { enum: ['native', 'erc20'] },
+            contract: nullable('string'),
+            decimals: { type: 'integer' },
+            balance: { type: 'string', description: 'Exact decimal.' },
+            base_units: { type: 'string', description: 'Base units (wei for ETH); a decimal integer.' },
+            low: { type: 'boolean', description: 'ETH below the threshold; tokens have none.' },
+          }),
+        },
+      }),
+      Stats: object({
+        since: { type: 'string' },
+        until: { type: 'string' },
+        bucket_seconds: { type: 'integer' },
+        payouts: {
+          type: 'array',
+          items: object({
+            bucket: { type: 'string' },
+            status: { enum: [...PAYOUT_STATUSES] },
+            count: { type: 'integer' },
+          }),
+        },
+        time_to_confirm: {
+          type: 'array',
+          description:
+            'Payouts confirmed in the bucket; seconds from the first delivery to the confirmation.',
+          items: object({
+            bucket: { type: 'string' },
+            count: { type: 'integer' },
+            p50_seconds: { type: 'number' },
+            p95_seconds: { type: 'number' },
+          }),
+        },
+        failures: {
+          type: 'array',
+          items: object({
+            bucket: { type: 'string' },
+            error_code: { type: 'string' },
+            count: { type: 'integer' },
+          }),
         },
       }),
       Health: {

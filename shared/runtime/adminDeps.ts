@@ -5,6 +5,7 @@ import { advanceLeasedPayout } from '../attempt/runAttempt.js';
 import { encodeRequestToken } from '../attempt/tokens.js';
 import { type ChainState, createChainClient, readTransactionState } from '../chain/index.js';
 import type { FunctionName } from '../config.js';
+import { readWalletBalances, type WalletBalances } from '../console/balances.js';
 import { acquireLease, releaseLease } from '../db/index.js';
 import { googleIdTokenVerifier, type VerifyIdToken } from '../recovery/operatorIdentity.js';
 import type { RecoveryDeps } from '../recovery/recoveryDeps.js';
@@ -21,6 +22,8 @@ export type AdminDeps = RecoveryDeps &
     readonly verifyIdToken: VerifyIdToken;
     /** What the node says of a stored transaction; absent without the chain settings. */
     readonly transactionState?: (hash: string) => Promise<ChainState>;
+    /** The hot wallet's ETH and token balances for the console; absent without the chain settings. */
+    readonly walletBalances?: () => Promise<WalletBalances>;
   };
 
 /** Dependencies of the recovery functions; with the chain settings (adminApi) also the cancel and look-ups. */
@@ -87,6 +90,16 @@ export async function createRecoveryDeps(
     verifyIdToken: options.verifyIdToken ?? googleIdTokenVerifier(),
     ...(settleCancel ? { settleCancel } : {}),
     ...(chain ? { transactionState: (hash: string) => readTransactionState(chain, hash) } : {}),
+    ...(chain
+      ? {
+          walletBalances: () =>
+            readWalletBalances(
+              chain,
+              buildAssetTable(chain.chainId, config.assets),
+              config.lowBalanceThresholdWei,
+            ),
+        }
+      : {}),
   };
 }
 

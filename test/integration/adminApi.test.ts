@@ -609,6 +609,21 @@ describe('adminApi through the Functions Framework', function () {
     assert.deepEqual(await getFailedTransaction(db.sql, { uniqueId: failure.uniqueId }), failure);
   });
 
+  it('serves the console (/, /console/{file}) without data, and its read routes /stats and /balances', async () => {
+    const page = await call('GET', '/');
+    assert.equal(page.status, 200);
+    assert.match(String(page.body.text), /<title>hostpay console<\/title>/);
+    assert.equal((await call('GET', '/console/app.js')).status, 200);
+    assert.equal((await call('GET', '/console/missing.js')).status, 404);
+    assert.equal((await call('POST', '/')).status, 405);
+    assert.equal((await call('GET', '/stats?bucket=60')).status, 200);
+    assert.equal((await call('GET', '/stats?bucket=1')).status, 400);
+    // Nothing listens at this suite's RPC URL: unavailable, said without the URL.
+    const balances = await call('GET', '/balances');
+    assert.deepEqual([balances.status, balances.body.error], [503, 'chain_unavailable']);
+    assert.doesNotMatch(JSON.stringify(balances.body), /127\.0\.0\.1/);
+  });
+
   it('serves its OpenAPI 3.1 document at /openapi.json', async () => {
     const answer = await call('GET', '/openapi.json');
     assert.equal(answer.status, 200);
