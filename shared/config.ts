@@ -9,6 +9,7 @@ export {
 } from './config/config.js';
 export { type LoadConfigOptions, loadConfig, requireSettings } from './config/loadConfig.js';
 export { CONTEXTS, parseDecimalUnits } from './config/parsers.js';
+export { secretValuesInEnv } from './config/secretForms.js';
 export {
   FUNCTION_NAMES,
   type FunctionName,

@@ -1,10 +1,11 @@
-/** Structured logging and redaction (DESIGN.md §3.5, §9). */
+/** Structured logging and redaction (docs/architecture.md, "Observability"). */
 export {
   createLogger,
   type LogFields,
   type Logger,
   type LoggerOptions,
+  REPORTED_ERROR_EVENT,
   type Severity,
 } from './log/logger.js';
-export { createRedactor, REDACTED, type Redactor, redact } from './log/redact.js';
+export { createRedactor, isSecretField, REDACTED, type Redactor, redact } from './log/redact.js';
 export { SAMPLED_KEY, SPAN_KEY, TRACE_KEY, type TraceFields, traceFromHeaders } from './log/trace.js';

@@ -23,6 +23,15 @@ export function clock(date: Date): string {
   return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
 }
 
+/** An event's time: the `timestamp` `{seconds, nanos}` hostpay's logger writes, or an RFC 3339 `time`. */
+function eventTime(event: Record<string, unknown>): Date | undefined {
+  const stamp = event.timestamp as { seconds?: unknown; nanos?: unknown } | undefined;
+  if (typeof stamp?.seconds === 'number')
+    return new Date(stamp.seconds * 1000 + Math.floor(Number(stamp.nanos ?? 0) / 1e6));
+  if (typeof event.time === 'string' && !Number.isNaN(Date.parse(event.time))) return new Date(event.time);
+  return undefined;
+}
+
 /**
  * One output line of a function: a structured event becomes `time function severity event_type
  * unique_id message [key=value...]`; any other line (the framework's own) is shown as it came.
@@ -36,10 +45,7 @@ export function formatFunctionLine(
   const event = parseEvent(line);
   if (event === null)
     return `${clock(new Date())} ${fn.padEnd(15)} ${stream === 'stderr' ? '!' : ' '} ${line}`;
-  const time =
-    typeof event.time === 'string' && !Number.isNaN(Date.parse(event.time))
-      ? new Date(event.time)
-      : new Date();
+  const time = eventTime(event) ?? new Date();
   const severity = String(event.severity ?? 'DEFAULT');
   const shownSeverity =
     options.color && COLORS[severity]

@@ -1,4 +1,5 @@
 /** The pieces of a secret that could leak on their own, for log redaction (DESIGN.md §3.5). */
+import { SETTINGS } from './settings.js';
 
 // API keys in RPC and webhook URLs are long; shorter path parts (`v2`, `mainnet`) are not secrets.
 const MIN_URL_PART = 16;
@@ -35,4 +36,18 @@ export function secretForms(value: string): string[] {
   const forms = [value, ...urlParts(value)];
   if (/^0x[0-9a-fA-F]{64}$/.test(value)) forms.push(value.slice(2));
   return forms;
+}
+
+/**
+ * Every form of each secret setting's value as `env` gives it (the value itself, or the Secret
+ * Manager reference naming it): the redaction list of a logger that runs before the configuration
+ * is read, so that a startup failure quoting the wallet key still hides it.
+ */
+export function secretValuesInEnv(env: Readonly<Record<string, string | undefined>>): string[] {
+  const values: string[] = [];
+  for (const spec of SETTINGS) {
+    const value = spec.secret ? env[spec.env]?.trim() : undefined;
+    if (value) values.push(...secretForms(value));
+  }
+  return values;
 }

@@ -1,11 +1,16 @@
-/** One JSON line per event in Cloud Logging's structured format, redacted as it is built (DESIGN.md §9). */
-import { createRedactor } from './redact.js';
+/**
+ * One JSON line per event in Cloud Logging's structured format, built by `@google-cloud/logging`
+ * and redacted before it exists (docs/architecture.md, "Observability").
+ */
+import { Entry } from '@google-cloud/logging';
+import { createRedactor, type Redactor } from './redact.js';
 import { logText, serializeFields } from './serialize.js';
+import { SAMPLED_KEY, SPAN_KEY, TRACE_KEY } from './trace.js';
 
 /** Cloud Logging severities hostpay uses. */
 export type Severity = 'DEBUG' | 'INFO' | 'NOTICE' | 'WARNING' | 'ERROR' | 'CRITICAL';
 
-/** The DESIGN.md §9 fields, and any other structured facts; `error` may be an Error. */
+/** The event fields, and any other structured facts; `error` may be an Error. */
 export interface LogFields {
   readonly unique_id?: string;
   readonly error_code?: string;
@@ -40,19 +45,63 @@ export interface LoggerOptions {
   readonly now?: () => Date;
 }
 
-// Core keys are set by the logger; fields cannot overwrite them.
-const CORE_KEYS = new Set(['severity', 'message', 'event_type', 'time']);
+/** The `@type` that makes Error Reporting take an entry as an error event, whatever else it holds. */
+export const REPORTED_ERROR_EVENT =
+  'type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent';
+
+// Severities whose events carrying an Error are reported to Error Reporting.
+const REPORTED = new Set<Severity>(['ERROR', 'CRITICAL']);
+
+// Keys the logger or Cloud Logging gives a meaning to; a field cannot set them. Fields would
+// otherwise win: the package merges the payload over the entry's own keys.
+const CORE_KEYS = new Set([
+  'severity',
+  'message',
+  'event_type',
+  'time',
+  'timestamp',
+  'httpRequest',
+  'logName',
+  '@type',
+  'stack_trace',
+  'exception',
+  'serviceContext',
+]);
+const SPECIAL_PREFIX = 'logging.googleapis.com/';
 
 function writeStdout(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
+/** The trace fields, moved from the event's fields to the entry's own trace, span and sampled keys. */
+function traceMetadata(fields: Readonly<Record<string, unknown>>, redactor: Redactor) {
+  const trace = typeof fields[TRACE_KEY] === 'string' ? logText(fields[TRACE_KEY], redactor) : undefined;
+  const span = typeof fields[SPAN_KEY] === 'string' ? logText(fields[SPAN_KEY], redactor) : undefined;
+  const sampled = fields[SAMPLED_KEY];
+  return {
+    ...(trace === undefined ? {} : { trace }),
+    ...(span === undefined ? {} : { spanId: span }),
+    ...(typeof sampled === 'boolean' ? { traceSampled: sampled } : {}),
+  };
+}
+
 /**
- * A logger writing one JSON object per line (DESIGN.md §9): `severity`, `message`, `event_type`,
- * `time`, then the fields. Every string, error message and cause is redacted (registered secrets,
- * private-key-shaped hex, PEM blocks, keyed URLs) before the line exists; bigints become strings.
- * Hash rule: a value that is exactly `0x` + 64 hex under a key ending in `hash`/`hashes` (tx_hash,
- * blockHash) is kept; 64-hex anywhere else, free text included, is redacted as a possible key.
+ * A logger writing one JSON object per line: the entry `@google-cloud/logging` builds for an agent
+ * (`severity`, `timestamp`, `logging.googleapis.com/insertId`, `/labels` with the function, `/trace`,
+ * `/spanId`, `/trace_sampled`), with the payload merged in: `message`, `event_type`, then the
+ * fields. An ERROR or CRITICAL event carrying an Error also gets `@type` ReportedErrorEvent and the
+ * error's V8 stack as `stack_trace`, where Error Reporting reads it.
+ *
+ * Why `Entry#toStructuredJSON` and not `LogSync#write`: LogSync calls the same serializer, but it
+ * also writes a once-per-process diagnostic entry of its own (a line that is no event), swallows any
+ * error while writing (an event lost without a trace), and needs a `Logging` client with a project
+ * id (else `projects/{{projectId}}` lands in every line). Building the entry and writing the line
+ * here keeps exactly one synchronous line per event and constructs no client: nothing reaches a
+ * Google API or the metadata server.
+ *
+ * Redaction: every string, error message, stack and cause loses registered secrets, PEM blocks and
+ * keyed URLs; a field named for a credential (`privateKey`, `authorization`, `token`...) is
+ * `[REDACTED]` whole; bigints become strings. A 32-byte hex string (a transaction hash) is kept.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const redactor = createRedactor(options.secrets);
@@ -61,17 +110,34 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
   const make = (base: LogFields): Logger => {
     const event = (severity: Severity, eventType: string, message: string, fields: LogFields = {}) => {
+      const merged: Record<string, unknown> = { ...base, ...fields };
       const rest: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries({ ...base, ...fields }))
-        if (!CORE_KEYS.has(key)) rest[key] = value;
-      const line = {
-        severity,
+      for (const [key, value] of Object.entries(merged))
+        if (!CORE_KEYS.has(key) && !key.startsWith(SPECIAL_PREFIX)) rest[key] = value;
+      const payload: Record<string, unknown> = {
         message: logText(message, redactor),
         event_type: logText(eventType, redactor),
-        time: now().toISOString(),
         ...serializeFields(rest, redactor),
       };
-      write(JSON.stringify(line));
+      const error = merged.error;
+      if (REPORTED.has(severity) && error instanceof Error && typeof error.stack === 'string') {
+        payload['@type'] = REPORTED_ERROR_EVENT;
+        payload.stack_trace = logText(error.stack, redactor);
+        // The stack is in stack_trace now; the nested error keeps name, message, code and causes.
+        const nested = payload.error;
+        if (nested !== null && typeof nested === 'object') delete (nested as { stack?: unknown }).stack;
+      }
+      const functionName = typeof payload.function === 'string' ? payload.function : undefined;
+      const entry = new Entry(
+        {
+          severity,
+          timestamp: now(),
+          ...(functionName === undefined ? {} : { labels: { function: functionName } }),
+          ...traceMetadata(merged, redactor),
+        },
+        payload,
+      );
+      write(JSON.stringify(entry.toStructuredJSON(undefined, false)));
     };
     const shorthand =
       (severity: Severity): Shorthand =>

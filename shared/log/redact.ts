@@ -1,4 +1,7 @@
-/** Removes secrets from text where a log line or stored message is built (DESIGN.md §3.5, STYLE.md rule 4). */
+/**
+ * Removes secrets where a log line or stored message is built: registered secrets by value, keyed URLs
+ * and PEM blocks by shape, and whole fields by name (docs/architecture.md, "Observability").
+ */
 
 export const REDACTED = '[REDACTED]';
 
@@ -6,8 +9,6 @@ export const REDACTED = '[REDACTED]';
 const MIN_SECRET_LENGTH = 4;
 
 const PEM = /-----BEGIN [A-Z0-9 ]{1,64}-----[\s\S]*?(?:-----END [A-Z0-9 ]{1,64}-----|$)/g;
-// 32 bytes of hex, 0x-prefixed or bare, not part of a longer hex run: the shape of a private key.
-const HEX_32 = /(?<![0-9a-fA-F])(?:0x)?[0-9a-fA-F]{64}(?![0-9a-fA-F])/g;
 const URL_LIKE = /\b([a-zA-Z][a-zA-Z0-9+.-]{0,31}):\/\/([^\s/?#"'<>]*)([^\s"'<>]*)/g;
 const HOST = /^(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9._~%-]+)(:[0-9]{1,5})?$/;
 // An API key in a path: a long run of key characters that is not just hyphenated words.
@@ -46,27 +47,61 @@ function variants(secret: string): string[] {
   return [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH);
 }
 
-/** Applies every redaction rule to one string; `keepHashes` skips the 32-byte-hex shape rule. */
-export type Redactor = (text: string, options?: { keepHashes?: boolean }) => string;
+/** Applies every value and shape rule to one string. */
+export type Redactor = (text: string) => string;
 
 /**
- * A redactor for `secrets` (DESIGN.md §3.5): registered values (and their URL-encoded and
- * JSON-escaped forms, any case) become `[REDACTED]`; so do PEM blocks, 32-byte hex strings
- * (private-key shaped, 0x or bare), and the path, query and user info of credential-bearing URLs.
+ * A redactor for `secrets`: registered values (and their URL-encoded and JSON-escaped forms, any
+ * case) become `[REDACTED]`; so do PEM blocks and the path, query and user info of
+ * credential-bearing URLs. A bare 32-byte hex string is left alone: it is far more often a
+ * transaction or block hash an operator needs than a key, and the keys hostpay holds (the wallet
+ * key, with and without 0x) are registered, so they go by value.
  */
 export function createRedactor(secrets: readonly string[] = []): Redactor {
   const forms = [...new Set(secrets.flatMap(variants))].sort((a, b) => b.length - a.length);
   const registered = forms.length > 0 ? new RegExp(forms.map(escapeRegExp).join('|'), 'gi') : undefined;
-  return (text, options = {}) => {
+  return (text) => {
     let out = registered ? text.replace(registered, REDACTED) : text;
     out = out.replace(PEM, REDACTED);
-    out = out.replace(URL_LIKE, redactUrl);
-    if (!options.keepHashes) out = out.replace(HEX_32, REDACTED);
-    return out;
+    return out.replace(URL_LIKE, redactUrl);
   };
 }
 
 /** One-off redaction of `text` (for error messages stored in database rows and the like). */
 export function redact(text: string, secrets: readonly string[] = []): string {
   return createRedactor(secrets)(text);
+}
+
+// Words that, in a field name, say the value is a credential; matched as whole words of the name
+// (`privateKey`, `api_key`, `Authorization`, `tokenSigningKey`), so `monkey` or `turkey` are not.
+const SECRET_WORDS = new Set([
+  'key',
+  'keys',
+  'secret',
+  'secrets',
+  'password',
+  'passwords',
+  'passwd',
+  'pwd',
+  'passphrase',
+  'token',
+  'tokens',
+  'mnemonic',
+  'seed',
+  'authorization',
+  'credential',
+  'credentials',
+  'cookie',
+]);
+// The same words run together in one lowercase name (`apikey`, `privatekey`, `x-auth-token`).
+const SECRET_RUN =
+  /privatekey|apikey|secret|password|passwd|passphrase|mnemonic|authorization|credential|token$/;
+
+/** Whether a field named `name` holds a credential, whatever its value: it is redacted whole. */
+export function isSecretField(name: string): boolean {
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/);
+  return words.some((word) => SECRET_WORDS.has(word) || SECRET_RUN.test(word));
 }

@@ -1,14 +1,10 @@
-/** Turns log fields into JSON-safe, redacted, bounded values (DESIGN.md §3.5, §3.6, §9). */
-import type { Redactor } from './redact.js';
+/** Turns log fields into JSON-safe, redacted, bounded values (docs/architecture.md, "Observability"). */
+import { isSecretField, REDACTED, type Redactor } from './redact.js';
 
 const MAX_DEPTH = 6;
 const MAX_ITEMS = 50;
 const MAX_STRING = 8_000;
 const MAX_CAUSES = 5;
-
-// Fields holding transaction or block hashes keep their 32-byte hex; a registered secret still goes.
-const HASH_KEY = /hash(es)?$/i;
-const HASH_VALUE = /^0x[0-9a-fA-F]{64}$/;
 
 function bounded(text: string): string {
   return text.length > MAX_STRING
@@ -26,10 +22,9 @@ interface Walk {
   readonly seen: WeakSet<object>;
 }
 
-function serializeString(text: string, walk: Walk, key: string | undefined): string {
-  const keepHashes = key !== undefined && HASH_KEY.test(key) && HASH_VALUE.test(text);
+function serializeString(text: string, walk: Walk): string {
   // Redact first so truncation can never cut a secret in half and leave a piece.
-  return bounded(walk.redactor(text, { keepHashes }));
+  return bounded(walk.redactor(text));
 }
 
 function serializeError(
@@ -40,31 +35,32 @@ function serializeError(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {
     name: error.name,
-    message: serializeString(error.message, walk, undefined),
+    message: serializeString(error.message, walk),
   };
   const extra = error as Error & { code?: unknown; shortMessage?: unknown; details?: unknown };
   if (typeof extra.code === 'string' || typeof extra.code === 'number') out.code = extra.code;
-  if (typeof extra.shortMessage === 'string')
-    out.short_message = serializeString(extra.shortMessage, walk, undefined);
+  if (typeof extra.shortMessage === 'string') out.short_message = serializeString(extra.shortMessage, walk);
   if (extra.details !== undefined && typeof extra.details === 'object') {
-    out.details = toLogValue(extra.details, walk, depth + 1, 'details');
+    out.details = toLogValue(extra.details, walk, depth + 1);
   }
-  if (causeDepth === 0 && typeof error.stack === 'string')
-    out.stack = serializeString(error.stack, walk, undefined);
+  if (causeDepth === 0 && typeof error.stack === 'string') out.stack = serializeString(error.stack, walk);
   if (error.cause !== undefined && causeDepth < MAX_CAUSES) {
     out.cause =
       error.cause instanceof Error
         ? serializeError(error.cause, walk, depth, causeDepth + 1)
-        : toLogValue(error.cause, walk, depth + 1, 'cause');
+        : toLogValue(error.cause, walk, depth + 1);
   }
   return out;
 }
 
-/** A JSON-safe copy of `value`: redacted strings, bigint as decimal strings, errors as objects. */
-export function toLogValue(value: unknown, walk: Walk, depth = 0, key?: string): unknown {
+/**
+ * A JSON-safe copy of `value`: redacted strings, bigint as decimal strings, errors as objects; a
+ * field whose name says it holds a credential is `[REDACTED]` whole, whatever it holds.
+ */
+export function toLogValue(value: unknown, walk: Walk, depth = 0): unknown {
   switch (typeof value) {
     case 'string':
-      return serializeString(value, walk, key);
+      return serializeString(value, walk);
     case 'number':
       return Number.isFinite(value) ? value : String(value);
     case 'bigint':
@@ -86,10 +82,10 @@ export function toLogValue(value: unknown, walk: Walk, depth = 0, key?: string):
     if (object instanceof Date) return Number.isNaN(object.getTime()) ? 'Invalid Date' : object.toISOString();
     // Raw bytes may be key material; only their size is logged.
     if (ArrayBuffer.isView(object)) return `[${object.byteLength} bytes]`;
-    if (object instanceof Map) return toLogValue(Object.fromEntries(object), walk, depth, key);
+    if (object instanceof Map) return toLogValue(Object.fromEntries(object), walk, depth);
     if (Array.isArray(object) || object instanceof Set) {
       const items = [...(object as Iterable<unknown>)];
-      const out = items.slice(0, MAX_ITEMS).map((item) => toLogValue(item, walk, depth + 1, key) ?? null);
+      const out = items.slice(0, MAX_ITEMS).map((item) => toLogValue(item, walk, depth + 1) ?? null);
       if (items.length > MAX_ITEMS) out.push(`[${items.length - MAX_ITEMS} more]`);
       return out;
     }
@@ -97,7 +93,8 @@ export function toLogValue(value: unknown, walk: Walk, depth = 0, key?: string):
     let count = 0;
     for (const [name, item] of Object.entries(object)) {
       if (count++ >= MAX_ITEMS) break;
-      const serialized = toLogValue(item, walk, depth + 1, name);
+      const serialized =
+        isSecretField(name) && item !== undefined ? REDACTED : toLogValue(item, walk, depth + 1);
       if (serialized !== undefined) out[walk.redactor(name)] = serialized;
     }
     return out;

@@ -1,4 +1,4 @@
-/** Cloud Logging trace fields from a request's trace headers (DESIGN.md §9). */
+/** Cloud Logging trace fields from a request's trace headers. */
 
 export const TRACE_KEY = 'logging.googleapis.com/trace';
 export const SPAN_KEY = 'logging.googleapis.com/spanId';
@@ -53,7 +53,7 @@ function parseCloudTraceContext(value: string): TraceContext | undefined {
 }
 
 /**
- * The trace fields for a request (DESIGN.md §9): from `traceparent` when valid, else from
+ * The trace fields for a request: from `traceparent` when valid, else from
  * `X-Cloud-Trace-Context`; none without a project or a readable header.
  */
 export function traceFromHeaders(headers: Headers, project: string | undefined): TraceFields {

@@ -1,6 +1,6 @@
 /** The shape every function shares: cold-start wiring, `/health`, trace-aware logging, errors to HTTP. */
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
-import type { Config, FunctionName } from '../config.js';
+import { type Config, type FunctionName, secretValuesInEnv } from '../config.js';
 import { coerceError, HostpayError } from '../errors.js';
 import { RequestError } from '../http/requestError.js';
 import { createLogger, type Logger, traceFromHeaders } from '../log.js';
@@ -41,7 +41,10 @@ export interface HttpFunctionOptions<D extends BaseDeps> {
 export function createHttpFunction<D extends BaseDeps>(
   options: HttpFunctionOptions<D>,
 ): ClosableHttpFunction {
-  const fallback = options.fallbackLogger ?? createLogger({ base: { function: options.name } });
+  // Before the configuration is read, the secrets are redacted as the environment gives them.
+  const fallback =
+    options.fallbackLogger ??
+    createLogger({ base: { function: options.name }, secrets: secretValuesInEnv(process.env) });
   let deps: Promise<D> | undefined;
   const getDeps = (): Promise<D> => {
     deps ??= options.createDeps().catch((error: unknown) => {

@@ -2,9 +2,18 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { JsonRpcProvider, Network, Wallet } from 'ethers';
-import { loadConfig } from '../../shared/config.js';
+import { formatFunctionLine } from '../../local/stack/logFormat.js';
+import { loadConfig, secretValuesInEnv } from '../../shared/config.js';
 import { HostpayError } from '../../shared/errors.js';
-import { createLogger, type LoggerOptions, REDACTED, redact, traceFromHeaders } from '../../shared/log.js';
+import {
+  createLogger,
+  isSecretField,
+  type LoggerOptions,
+  REDACTED,
+  REPORTED_ERROR_EVENT,
+  redact,
+  traceFromHeaders,
+} from '../../shared/log.js';
 
 const KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
 const TX_HASH = `0x${'ab'.repeat(32)}`;
@@ -34,9 +43,33 @@ describe('log', () => {
         `{"k":"${REDACTED}"}`,
         ['say "hi" now'],
       ],
-      ['a 0x private key', `key ${KEY} used`, `key ${REDACTED} used`],
-      ['a bare private key', `key=${KEY.slice(2)};`, `key=${REDACTED};`],
-      ['a tx hash in free text (its own field keeps it)', `mined ${TX_HASH}`, `mined ${REDACTED}`],
+      ['a registered 0x private key', `key ${KEY} used`, `key ${REDACTED} used`, [KEY, KEY.slice(2)]],
+      ['a registered key, bare', `key=${KEY.slice(2)};`, `key=${REDACTED};`, [KEY, KEY.slice(2)]],
+      [
+        'a registered key in upper case',
+        `key ${KEY.toUpperCase().replace('0X', '0x')}`,
+        `key ${REDACTED}`,
+        [KEY, KEY.slice(2)],
+      ],
+      [
+        'a registered key inside a URL',
+        `https://signer.example.com/sign?k=${KEY.slice(2)}`,
+        `https://signer.example.com/${REDACTED}`,
+        [KEY, KEY.slice(2)],
+      ],
+      [
+        'a registered key in a URL path, which the URL rule would keep',
+        `see http://127.0.0.1:8545/${KEY.slice(2)}`,
+        `see http://127.0.0.1:8545/${REDACTED}`,
+        [KEY.slice(2)],
+      ],
+      [
+        'a transaction hash in a message, which an operator needs',
+        `transfer ${TX_HASH} accepted by the node`,
+        `transfer ${TX_HASH} accepted by the node`,
+        [KEY, KEY.slice(2)],
+      ],
+      ['a bare 64-hex hash', `block ${TX_HASH.slice(2)}`, `block ${TX_HASH.slice(2)}`],
       [
         'an address, which is not 32 bytes',
         'to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
@@ -107,6 +140,46 @@ describe('log', () => {
         assert.equal(redact(input, secrets), expected);
       });
     }
+  });
+
+  describe('isSecretField', () => {
+    const secret = [
+      'privateKey',
+      'private_key',
+      'WALLET_PRIVATE_KEY',
+      'walletPrivateKey',
+      'key',
+      'apiKey',
+      'apikey',
+      'x-api-key',
+      'secret',
+      'clientSecret',
+      'password',
+      'DB_PASSWORD',
+      'passwd',
+      'token',
+      'accessToken',
+      'x-auth-token',
+      'tokenSigningKey',
+      'mnemonic',
+      'Authorization',
+      'proxy-authorization',
+      'credentials',
+    ];
+    const plain = [
+      'tx_hash',
+      'unique_id',
+      'error_code',
+      'monkey',
+      'keyboard',
+      'tokenizer',
+      'attempt',
+      'hash',
+    ];
+    for (const name of secret)
+      it(`takes a field named ${name} for a credential`, () => assert.ok(isSecretField(name)));
+    for (const name of plain)
+      it(`takes a field named ${name} for a plain one`, () => assert.ok(!isSecretField(name)));
   });
 
   describe('traceFromHeaders', () => {
@@ -185,7 +258,7 @@ describe('log', () => {
   });
 
   describe('createLogger', () => {
-    it('writes one JSON line per event with severity, message, event_type, time and fields', () => {
+    it('writes one JSON line per event: severity, timestamp, insertId, message, event_type, then the fields', () => {
       const { logger, lines, entries } = capture();
       logger.info('payment_received', 'payment received', {
         unique_id: 'u-1',
@@ -194,15 +267,66 @@ describe('log', () => {
       });
       assert.equal(lines.length, 1);
       assert.ok(!lines[0]?.includes('\n'));
-      assert.deepEqual(entries()[0], {
+      const entry = entries()[0] ?? {};
+      assert.match(String(entry['logging.googleapis.com/insertId']), /^[-._A-Za-z0-9]{10,}$/);
+      delete entry['logging.googleapis.com/insertId'];
+      assert.deepEqual(entry, {
         severity: 'INFO',
+        timestamp: { seconds: 0, nanos: 0 },
         message: 'payment received',
         event_type: 'payment_received',
-        time: '1970-01-01T00:00:00.000Z',
         unique_id: 'u-1',
         context: 'instant',
         attempt: 1,
       });
+    });
+
+    it('writes the event fields the log-based metric extracts at the top level of the payload', () => {
+      // terraform/monitoring.tf filters on jsonPayload.event_type and extracts context and error_code.
+      const { logger, entries } = capture({ base: { function: 'executePayment' } });
+      logger.error('payment_failed_permanently', 'failed', {
+        error_code: 'INSUFFICIENT_FUNDS',
+        context: 'batch',
+      });
+      const entry = entries()[0];
+      assert.equal(entry?.event_type, 'payment_failed_permanently');
+      assert.equal(entry?.error_code, 'INSUFFICIENT_FUNDS');
+      assert.equal(entry?.context, 'batch');
+      assert.equal(entry?.severity, 'ERROR');
+      assert.equal(entry?.function, 'executePayment');
+      assert.deepEqual(entry?.['logging.googleapis.com/labels'], { function: 'executePayment' });
+    });
+
+    it('writes to stdout one line per event and nothing else, now or later (no client, no project lookup)', async () => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const stdoutWrite = process.stdout.write;
+      const stderrWrite = process.stderr.write;
+      const grab =
+        (into: string[]) =>
+        (chunk: unknown): boolean => {
+          into.push(String(chunk));
+          return true;
+        };
+      process.stdout.write = grab(out) as typeof process.stdout.write;
+      process.stderr.write = grab(err) as typeof process.stderr.write;
+      try {
+        const logger = createLogger({ base: { function: 'recordFailure' } });
+        logger.info('e1', 'one');
+        logger.error('e2', 'two', { error: new Error('boom') });
+        // A project or metadata-server lookup would answer (or fail and print) after a few ticks.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      } finally {
+        process.stdout.write = stdoutWrite;
+        process.stderr.write = stderrWrite;
+      }
+      assert.deepEqual(err, []);
+      assert.equal(out.length, 2);
+      assert.ok(out.every((chunk) => chunk.endsWith('}\n') && chunk.indexOf('\n') === chunk.length - 1));
+      assert.deepEqual(
+        out.map((chunk) => (JSON.parse(chunk) as { event_type: string }).event_type),
+        ['e1', 'e2'],
+      );
     });
 
     it('maps each shorthand to its Cloud Logging severity', () => {
@@ -229,14 +353,26 @@ describe('log', () => {
         attempt: 2,
         severity: 'DEBUG',
         message: 'x',
+        event_type: 'z',
         time: 'y',
+        timestamp: 'y',
+        '@type': 'y',
+        stack_trace: 'y',
+        'logging.googleapis.com/labels': { function: 'y' },
+        'logging.googleapis.com/insertId': 'y',
       });
       const entry = entries()[0];
       assert.equal(entry?.function, 'executePayment');
       assert.equal(entry?.['logging.googleapis.com/trace'], `projects/p/traces/${'2'.repeat(32)}`);
+      assert.equal(entry?.['logging.googleapis.com/spanId'], '3'.repeat(16));
+      assert.equal(entry?.['logging.googleapis.com/trace_sampled'], true);
       assert.equal(entry?.severity, 'WARNING');
       assert.equal(entry?.message, 'retry');
-      assert.equal(entry?.time, '1970-01-01T00:00:00.000Z');
+      assert.equal(entry?.event_type, 'payment_retry_scheduled');
+      assert.deepEqual(entry?.timestamp, { seconds: 0, nanos: 0 });
+      assert.deepEqual(entry?.['logging.googleapis.com/labels'], { function: 'executePayment' });
+      assert.notEqual(entry?.['logging.googleapis.com/insertId'], 'y');
+      for (const key of ['time', '@type', 'stack_trace']) assert.equal(entry?.[key], undefined, key);
       assert.equal(entry?.attempt, 2);
     });
 
@@ -247,26 +383,98 @@ describe('log', () => {
       assert.equal(entries()[0]?.raw, '[32 bytes]');
     });
 
-    it('keeps 32-byte hashes in fields named for hashes, and redacts them elsewhere', () => {
-      const { logger, entries } = capture();
-      logger.info('payment_confirmed', 'confirmed', {
+    it('keeps transaction hashes readable in the message and in every field', () => {
+      const { logger, entries } = capture({ secrets: [KEY, KEY.slice(2)] });
+      logger.info('transfer_accepted', `transfer ${TX_HASH} accepted by the node`, {
         tx_hash: TX_HASH,
         receipt: { blockHash: TX_HASH, transactionHash: TX_HASH },
         tx_hashes: [TX_HASH],
-        key: KEY,
-        note: `tx ${TX_HASH}`,
+        note: `tx ${TX_HASH} and ${TX_HASH.slice(2)}`,
       });
-      assert.deepEqual(entries()[0]?.receipt, { blockHash: TX_HASH, transactionHash: TX_HASH });
-      assert.equal(entries()[0]?.tx_hash, TX_HASH);
-      assert.deepEqual(entries()[0]?.tx_hashes, [TX_HASH]);
-      assert.equal(entries()[0]?.key, REDACTED);
-      assert.equal(entries()[0]?.note, `tx ${REDACTED}`);
+      const entry = entries()[0];
+      assert.equal(entry?.message, `transfer ${TX_HASH} accepted by the node`);
+      assert.deepEqual(entry?.receipt, { blockHash: TX_HASH, transactionHash: TX_HASH });
+      assert.equal(entry?.tx_hash, TX_HASH);
+      assert.deepEqual(entry?.tx_hashes, [TX_HASH]);
+      assert.equal(entry?.note, `tx ${TX_HASH} and ${TX_HASH.slice(2)}`);
+    });
+
+    it('redacts a field named for a credential whatever it holds, at any depth', () => {
+      const { logger, entries, lines } = capture();
+      logger.info('e', 'm', {
+        privateKey: 'not-even-hex',
+        authorization: 'Bearer abc.def.ghi',
+        request: { headers: { Authorization: 'Basic dXNlcjpwdw==', accept: 'json' } },
+        key: TX_HASH,
+        apiKey: 42,
+        token: { nested: 'x' },
+        secrets: ['a', 'b'],
+        mnemonic: 'test test test test test test test test test test test junk',
+      });
+      const entry = entries()[0];
+      for (const name of ['privateKey', 'authorization', 'key', 'apiKey', 'token', 'secrets', 'mnemonic'])
+        assert.equal(entry?.[name], REDACTED, name);
+      assert.deepEqual(entry?.request, { headers: { Authorization: REDACTED, accept: 'json' } });
+      for (const value of ['not-even-hex', 'abc.def', 'dXNlcjpwdw', '42', 'nested', 'junk'])
+        assert.ok(!lines[0]?.includes(value), value);
+    });
+
+    it('redacts the wallet key, 0x and bare, any case, wherever it appears', () => {
+      const wallet = new Wallet(KEY);
+      const { logger, lines } = capture({ secrets: [KEY, KEY.slice(2)] });
+      const upper = KEY.slice(2).toUpperCase();
+      const error = new Error(`cannot sign with ${upper}`, { cause: new Error(`bad ${KEY}`) });
+      logger.error('e', `message ${KEY} and ${upper}`, {
+        error,
+        nested: { deeper: { list: [`0x${upper}`, KEY.slice(2)] } },
+        url: `https://rpc.example.com/${KEY}`,
+        note: `wallet ${wallet.address} ok`,
+      });
+      const line = lines[0] ?? '';
+      assert.ok(!line.toLowerCase().includes(KEY.slice(2)), line);
+      assert.ok(line.includes(wallet.address), 'the address is not a secret');
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      assert.match(String(entry.stack_trace), /^Error: cannot sign with \[REDACTED\]\n\s+at /);
     });
 
     it('still redacts a registered secret under a hash-named field', () => {
       const { logger, lines } = capture({ secrets: [KEY] });
       logger.info('e', 'm', { tx_hash: KEY });
       assert.ok(!lines[0]?.includes(KEY.slice(2)));
+    });
+
+    it("puts an ERROR event's stack where Error Reporting reads it, typed as a ReportedErrorEvent", () => {
+      const { logger, entries } = capture();
+      const error = new HostpayError('RPC_CONNECTION_FAILED', 'node unreachable');
+      logger.error('payment_failed_permanently', 'failed', { error });
+      logger.critical('startup_failed', 'could not start', { error });
+      for (const entry of entries()) {
+        assert.equal(entry['@type'], REPORTED_ERROR_EVENT);
+        assert.equal(
+          REPORTED_ERROR_EVENT,
+          'type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent',
+        );
+        // The V8 stack as error.stack gives it: a header, then frames.
+        assert.equal(entry.stack_trace, error.stack);
+        assert.match(String(entry.stack_trace), /^HostpayError: node unreachable\n\s+at .*log\.test\.ts/);
+        assert.equal((entry.error as Record<string, unknown>).stack, undefined, 'not twice');
+        assert.equal(entry.message, entry.event_type === 'startup_failed' ? 'could not start' : 'failed');
+      }
+    });
+
+    it('does not report a warning, or an ERROR event without an error, to Error Reporting', () => {
+      const { logger, entries } = capture();
+      logger.warn('payment_retry_scheduled', 'retry', { error: new Error('transient') });
+      logger.error('payment_pending_too_long', 'stuck', { error: 'not an Error' });
+      const [warning, error] = entries();
+      assert.equal(warning?.['@type'], undefined);
+      assert.equal(warning?.stack_trace, undefined);
+      assert.match(
+        String((warning?.error as Record<string, unknown> | undefined)?.stack),
+        /^Error: transient\n/,
+      );
+      assert.equal(error?.['@type'], undefined);
+      assert.equal(error?.stack_trace, undefined);
     });
 
     it('serializes an error with its code, details and cause chain', () => {
@@ -282,7 +490,7 @@ describe('log', () => {
       assert.equal(logged.message, 'node unreachable');
       assert.equal(logged.code, 'RPC_CONNECTION_FAILED');
       assert.deepEqual(logged.details, { endpoint: 'rpc' });
-      assert.match(String(logged.stack), /^HostpayError: node unreachable\n/);
+      assert.match(String(entries()[0]?.stack_trace), /^HostpayError: node unreachable\n/);
       assert.deepEqual(logged.cause, {
         name: 'Error',
         message: 'connect ECONNREFUSED 127.0.0.1:8545',
@@ -311,13 +519,28 @@ describe('log', () => {
       assert.ok(String(entry?.text).length < 8_100);
       assert.ok((lines[0]?.length ?? 0) < 20_000);
     });
+
+    it("shows in the local stack's console at the time it was logged", () => {
+      const { logger, lines } = capture();
+      logger.info('payment_received', 'payment received', { unique_id: 'u-1' });
+      const shown = formatFunctionLine('executePayment', 'stdout', lines[0] ?? '');
+      const local = new Date(0);
+      const pad = (n: number) => String(n).padStart(2, '0');
+      assert.ok(
+        shown.startsWith(
+          `${pad(local.getHours())}:${pad(local.getMinutes())}:${pad(local.getSeconds())}.000 `,
+        ),
+        shown,
+      );
+      assert.match(shown, /payment_received +u-1 +payment received/);
+    });
   });
 
   describe('no secret reaches a log line or an error message (DESIGN.md §3.5)', () => {
     const wallet = Wallet.createRandom();
     const signingKey = 'hp-signing-key-Zq8vR2mK5tX9wB4n';
     const dbPassword = 'Db-Pa55/w0rd@7Kq2';
-    const databaseUrl = `postgresql://hostpay:${encodeURIComponent(dbPassword)}@10.1.2.3:5432/hostpay`;
+    const databaseUrl = `postgresql://hostpay:${encodeURIComponent(dbPassword)}@10.1.2.3:5432/hostpay?sslmode=verify-full`;
     const slackUrl = 'https://hooks.slack.com/services/T01ABCDEF/B02GHIJKL/Xy7Zq3Wv9Ut5Sr1Po8Nm6Lk4';
     const rpcKey = 'k3yAbCdEfGhIjKlMnOpQrStUvWx_789';
     const rpcUrl = `https://eth-mainnet.g.alchemy.com/v2/${rpcKey}`;
@@ -442,14 +665,36 @@ describe('log', () => {
       }
     });
 
-    it('without registered secrets, the shape rules still catch keys, keyed URLs and passwords', () => {
+    it('without registered secrets, the shape and field rules still catch keyed URLs, PEM blocks and key fields', () => {
       const outputs: string[] = [];
       const logger = createLogger({ write: (line) => outputs.push(line) });
-      logger.error('e', `key ${wallet.privateKey} and ${wallet.privateKey.slice(2)}`, {
+      logger.error('e', `node ${rpcUrl} down`, {
         urls: [rpcUrl, databaseUrl, slackUrl],
+        privateKey: wallet.privateKey,
+        signer: { key: wallet.privateKey.slice(2), password: dbPassword },
         error: new Error('boom', { cause: new Error(`pem -----BEGIN PRIVATE KEY-----\n${signingKey}\n`) }),
       });
       assertClean(outputs[0] ?? '', 'log line');
+    });
+
+    it('the wallet key is registered however it is given: by the configuration and, before it, by the environment', async () => {
+      const bareUpper = wallet.privateKey.slice(2).toUpperCase();
+      const config = await loadConfig(
+        { ...env, WALLET_PRIVATE_KEY: bareUpper },
+        { functionName: 'executePayment' },
+      );
+      const fromEnv = secretValuesInEnv({ ...env, WALLET_PRIVATE_KEY: bareUpper });
+      for (const secrets of [config.secretValues, fromEnv]) {
+        const outputs: string[] = [];
+        const logger = createLogger({ secrets, write: (line) => outputs.push(line) });
+        logger.critical('startup_failed', `key ${wallet.privateKey} / ${bareUpper}`, {
+          error: new Error(`invalid ${wallet.privateKey.slice(2)}`),
+          tx_hash: wallet.privateKey,
+        });
+        assertClean(outputs[0] ?? '', 'log line');
+      }
+      assert.ok(fromEnv.includes(signingKey) && fromEnv.includes(dbPassword) && fromEnv.includes(rpcKey));
+      assert.ok(!fromEnv.includes('hostpay-prod'), 'plain settings are not secrets');
     });
   });
 });
