@@ -242,6 +242,26 @@ variable "project_id" {
   }
 }
 
+variable "queue_delay_alert_seconds" {
+  description = "Alert when a queue's attempts run more than this many seconds behind their scheduled time (p99 over 5 minutes): its oldest tasks are waiting."
+  type        = number
+  default     = 600
+  validation {
+    condition     = var.queue_delay_alert_seconds >= 60 && floor(var.queue_delay_alert_seconds) == var.queue_delay_alert_seconds
+    error_message = "queue_delay_alert_seconds must be an integer of at least 60."
+  }
+}
+
+variable "queue_depth_alert_threshold" {
+  description = "Alert when a queue holds more than this many tasks for 10 minutes (delayed retries and confirmation checks count)."
+  type        = number
+  default     = 200
+  validation {
+    condition     = var.queue_depth_alert_threshold >= 1 && floor(var.queue_depth_alert_threshold) == var.queue_depth_alert_threshold
+    error_message = "queue_depth_alert_threshold must be a positive integer."
+  }
+}
+
 variable "recovery_schedule" {
   description = "Cron schedule (UTC) of the recoverPayments sweep."
   type        = string
