@@ -1,4 +1,4 @@
-/** Block-explorer links for the chains hostpay pays on, for operators (console, Slack, CLI). */
+/** Links operators follow: block explorers for the chains hostpay pays on, and a payout in the console. */
 
 const EXPLORERS: Readonly<Record<string, string>> = {
   '1': 'https://etherscan.io',
@@ -20,4 +20,9 @@ export function explorerTransactionUrl(chainId: bigint | number | string, hash: 
 export function explorerAddressUrl(chainId: bigint | number | string, address: string): string | undefined {
   const base = EXPLORERS[String(chainId)];
   return base === undefined ? undefined : `${base}/address/${address}`;
+}
+
+/** A payout's page in the operators' console that adminApi serves at `consoleUrl`. */
+export function consolePayoutUrl(consoleUrl: string, uniqueId: string): string {
+  return `${consoleUrl.replace(/\/+$/, '')}/#/payouts/${encodeURIComponent(uniqueId)}`;
 }

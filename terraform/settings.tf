@@ -17,6 +17,7 @@ locals {
     CLOUD_SQL_INSTANCE               = local.function_names
     CLOUD_SQL_IP_TYPE                = local.function_names
     CONFIRMATIONS                    = local.chain_functions
+    CONSOLE_URL                      = ["recordFailure"]
     CONFIRMATION_CHECK_DELAY_SECONDS = local.chain_functions
     DATABASE_NAME                    = local.function_names
     DATABASE_POOL_MAX                = local.function_names
@@ -70,6 +71,7 @@ locals {
     CHAIN_ID                      = tostring(var.chain_id)
     CLOUD_SQL_INSTANCE            = local.db_connection_name
     CLOUD_SQL_IP_TYPE             = local.db_connector ? var.database.ip_type : null
+    CONSOLE_URL                   = local.function_urls["adminApi"]
     DATABASE_NAME                 = local.db_connector ? var.database.name : null
     DATABASE_POOL_MAX             = tostring(var.database.pool_max)
     FAILURE_QUEUE                 = google_cloud_tasks_queue.queue["failure"].name

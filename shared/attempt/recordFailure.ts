@@ -1,7 +1,8 @@
 /** recordFailure's work: store the final failure, alert, tell the upstream (DESIGN.md §2, §3.2). */
 import type { IncomingWebhook } from '@slack/webhook';
-import { insertFailedTransaction } from '../db/index.js';
+import { insertFailedTransaction, listPayoutTransactions } from '../db/index.js';
 import { ERROR_CODES, HostpayError, isErrorCode } from '../errors.js';
+import { consolePayoutUrl, explorerTransactionUrl } from '../explorer.js';
 import { RequestError } from '../http/requestError.js';
 import type { Logger } from '../log.js';
 import { decimalFromDouble } from '../money.js';
@@ -72,6 +73,7 @@ export async function recordFailure(
       },
     );
     if (deps.slack) {
+      const transactions = await listPayoutTransactions(deps.sql, { uniqueId: request.unique_id });
       const slack = await postSlackAlert(deps.slack, {
         uniqueId: request.unique_id,
         errorCode: failure.error_code,
@@ -80,6 +82,13 @@ export async function recordFailure(
         currency: request.from_currency,
         amount: amountText(request.from_amount) ?? 'unreadable amount',
         attemptCount: failure.attempt_count,
+        transactions: transactions.map((t) => ({
+          hash: t.hash,
+          kind: t.kind,
+          status: t.status,
+          explorerUrl: explorerTransactionUrl(t.chainId, t.hash),
+        })),
+        consoleUrl: deps.config.consoleUrl && consolePayoutUrl(deps.config.consoleUrl, request.unique_id),
       });
       if (!slack.delivered)
         log.warn('slack_alert_failed', 'Slack did not take the alert', { error: slack.error });

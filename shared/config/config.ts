@@ -67,6 +67,7 @@ export interface Config {
     | undefined;
   readonly upstreamFailedUrl: string | undefined;
   readonly slackWebhookUrl: string | undefined;
+  readonly consoleUrl: string | undefined;
   readonly maxBodyBytes: number;
   readonly recoveryCooldownSeconds: number;
   readonly recoveryMaxAutomatedRetries: number;
@@ -124,6 +125,7 @@ export const SETTING_FIELDS = {
   UPSTREAM_COMPLETED_URLS: 'upstreamCompletedUrls',
   UPSTREAM_FAILED_URL: 'upstreamFailedUrl',
   SLACK_WEBHOOK_URL: 'slackWebhookUrl',
+  CONSOLE_URL: 'consoleUrl',
   MAX_BODY_BYTES: 'maxBodyBytes',
   RECOVERY_COOLDOWN_SECONDS: 'recoveryCooldownSeconds',
   RECOVERY_MAX_AUTOMATED_RETRIES: 'recoveryMaxAutomatedRetries',

@@ -236,6 +236,7 @@ export const PARSERS = {
   UPSTREAM_FAILED_URL: httpUrl(),
   // http only for a local recorder: the production check below demands https.
   SLACK_WEBHOOK_URL: url(HTTP, 'expected an http(s) URL'),
+  CONSOLE_URL: httpUrl(),
   MAX_BODY_BYTES: integer(1024, 1024 * 1024),
   RECOVERY_COOLDOWN_SECONDS: integer(0, 7 * DAY),
   RECOVERY_MAX_AUTOMATED_RETRIES: integer(0, 10),

@@ -175,6 +175,12 @@ const TABLE = [
     ...secret,
     ...optional,
   }),
+  setting(
+    'CONSOLE_URL',
+    ['recordFailure'],
+    "adminApi's URL, where the operators' console is; Slack alerts link each payout there.",
+    optional,
+  ),
   setting('MAX_BODY_BYTES', ALL, 'Largest request body accepted.', { default: '16384' }),
   setting('RECOVERY_COOLDOWN_SECONDS', ['recoverPayments'], 'Least time between automated retries.', {
     default: '900',

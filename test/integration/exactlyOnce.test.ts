@@ -287,6 +287,15 @@ describe('exactly once: cancels, dead nonces, attempt cycles and lost records', 
     assert.deepEqual(h.events('payment_pending_confirmation', uniqueId), [], 'no check loop');
     assert.equal((await stored(uniqueId)).length, 2, 'and nothing signed since');
     assert.equal(await transfersTo(to), 0);
+    // The operators' alert names both transactions (a local chain has no explorer) and links the console.
+    const alert = h.slack.requests
+      .map((r) => JSON.parse(r.body.toString()).text as string)
+      .find((t) => t.includes(uniqueId));
+    for (const t of await stored(uniqueId)) assert.ok(alert?.includes(`• ${t.kind} ${t.hash} (`), alert);
+    assert.ok(
+      alert?.includes(`<${h.urls.adminApi}/#/payouts/${encodeURIComponent(uniqueId)}|open in the console>`),
+      alert,
+    );
   });
 
   it('a forced retry of a reverted token payout signs a new transfer and pays it once', async () => {

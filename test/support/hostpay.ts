@@ -194,6 +194,7 @@ export async function startHarness(options: { env?: Record<string, string> } = {
       UPSTREAM_COMPLETED_URL: `${upstream.url}/payment-completed`,
       UPSTREAM_FAILED_URL: `${upstream.url}/payment-failed`,
       SLACK_WEBHOOK_URL: `${slack.url}/services/T000/B000/${'x'.repeat(24)}`,
+      CONSOLE_URL: urls.adminApi,
       PAYMENT_CAPS: JSON.stringify({ eth: '10', usdt: '100000', usdc: '100000', dai: '100000' }),
       ASSETS: JSON.stringify(testTokenAssets(tokens)),
       RETRY_DELAY_SECONDS: '1',

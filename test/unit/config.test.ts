@@ -132,6 +132,7 @@ const CANONICAL = [
   'UPSTREAM_COMPLETED_URLS',
   'UPSTREAM_FAILED_URL',
   'SLACK_WEBHOOK_URL',
+  'CONSOLE_URL',
   'MAX_BODY_BYTES',
   'RECOVERY_COOLDOWN_SECONDS',
   'RECOVERY_MAX_AUTOMATED_RETRIES',
@@ -187,6 +188,7 @@ describe('config', () => {
       ['DATABASE_POOL_MAX', FUNCTION_NAMES],
       ['TOKEN_SIGNING_KEY', FUNCTION_NAMES],
       ['SLACK_WEBHOOK_URL', ['recordFailure']],
+      ['CONSOLE_URL', ['recordFailure']],
       ['UPSTREAM_FAILED_URL', ['recordFailure']],
       ['RECOVERY_BATCH_SIZE', ['recoverPayments']],
     ];
