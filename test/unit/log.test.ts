@@ -14,6 +14,7 @@ import {
   redact,
   traceFromHeaders,
 } from '../../shared/log.js';
+import { createHttpFunction } from '../../shared/runtime/httpFunction.js';
 
 const KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
 const TX_HASH = `0x${'ab'.repeat(32)}`;
@@ -536,7 +537,7 @@ describe('log', () => {
     });
   });
 
-  describe('no secret reaches a log line or an error message (DESIGN.md §3.5)', () => {
+  describe('no secret reaches a log line or an error message', () => {
     const wallet = Wallet.createRandom();
     const signingKey = 'hp-signing-key-Zq8vR2mK5tX9wB4n';
     const dbPassword = 'Db-Pa55/w0rd@7Kq2';
@@ -695,6 +696,35 @@ describe('log', () => {
       }
       assert.ok(fromEnv.includes(signingKey) && fromEnv.includes(dbPassword) && fromEnv.includes(rpcKey));
       assert.ok(!fromEnv.includes('hostpay-prod'), 'plain settings are not secrets');
+    });
+
+    it('a startup failure quoting the wallet key is logged clean, before any configuration is read', async () => {
+      const saved = process.env.WALLET_PRIVATE_KEY;
+      const out: string[] = [];
+      const stdoutWrite = process.stdout.write;
+      process.env.WALLET_PRIVATE_KEY = wallet.privateKey.slice(2).toUpperCase();
+      try {
+        const fn = createHttpFunction({
+          name: 'executePayment',
+          createDeps: () => Promise.reject(new Error(`cannot use key ${wallet.privateKey}`)),
+          health: () => ({}),
+          handle: async () => ({ status: 200, body: {} }),
+        });
+        const res = { status: () => res, json: () => res };
+        process.stdout.write = ((chunk: unknown) =>
+          out.push(String(chunk)) > 0) as typeof process.stdout.write;
+        try {
+          await fn({ method: 'POST', path: '/', headers: {} } as never, res as never);
+        } finally {
+          process.stdout.write = stdoutWrite;
+        }
+      } finally {
+        if (saved === undefined) delete process.env.WALLET_PRIVATE_KEY;
+        else process.env.WALLET_PRIVATE_KEY = saved;
+      }
+      assert.equal(out.length, 1);
+      assert.match(out[0] ?? '', /"event_type":"startup_failed"/);
+      assertClean(out[0] ?? '', 'startup log line');
     });
   });
 });
