@@ -29,7 +29,8 @@ export async function readTokenBalance(
   if (typeof result !== 'string' || result.length !== 66) {
     // Code-less address or a non-token: the asset table points at the wrong contract for this chain.
     throw new HostpayError('UNSUPPORTED_CURRENCY', 'the configured token contract answered no balance', {
-      details: { token: params.token },
+      // Named `contract`: a field named `token` is redacted from log lines as a credential.
+      details: { contract: params.token },
     });
   }
   return quantity(result, 'balanceOf');
