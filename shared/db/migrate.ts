@@ -1,25 +1,60 @@
-/** Applies and rolls back the `sql/migrations` files with dbmate (DESIGN §7), for tests and the local stack. */
+/**
+ * Migrations for tests and the local stack: up through the same runner as `hostpay migrate`
+ * (migrationRunner.ts), down (rollback) with dbmate, a development tool.
+ */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { resolveBinary } from 'dbmate';
+import type postgres from 'postgres';
+import { createSqlClient } from './createSqlClient.js';
+import { MIGRATIONS_DIR, type RunMigrationsOptions, runMigrations } from './migrationRunner.js';
 
-/** The repository's migrations, found from this file whether it runs as source or from `dist/`. */
-export const MIGRATIONS_DIR =
-  ['../../sql/migrations/', '../../../sql/migrations/']
-    .map((relative) => fileURLToPath(new URL(relative, import.meta.url)))
-    .find((dir) => existsSync(dir)) ?? path.resolve('sql/migrations');
+export { MIGRATIONS_DIR };
 
 export interface MigrateOptions {
   migrationsDir?: string;
   timeoutMs?: number;
 }
 
-/** Creates the database when missing and applies every pending migration (`dbmate up`). */
-export async function migrateUp(databaseUrl: string, options: MigrateOptions = {}): Promise<string> {
-  return runDbmate(databaseUrl, ['up', '--strict'], options);
+/**
+ * Creates the database when missing and applies every pending migration; returns the runner's log
+ * (`Applying: <file>` per migration).
+ */
+export async function migrateUp(
+  databaseUrl: string,
+  options: MigrateOptions & Pick<RunMigrationsOptions, 'grants'> = {},
+): Promise<string> {
+  await ensureDatabase(databaseUrl);
+  const lines: string[] = [];
+  const sql = createSqlClient(databaseUrl, { max: 1, statementTimeoutMs: options.timeoutMs ?? 60_000 });
+  try {
+    await runMigrations(sql, {
+      ...(options.migrationsDir ? { migrationsDir: options.migrationsDir } : {}),
+      ...(options.grants ? { grants: options.grants } : {}),
+      log: (line) => lines.push(line),
+    });
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+  return lines.map((line) => `${line}\n`).join('');
+}
+
+/** Creates the database `databaseUrl` names, through the server's `postgres` database, unless it exists. */
+export async function ensureDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.slice(1));
+  url.pathname = '/postgres';
+  const admin = createSqlClient(url.toString(), { max: 1 });
+  try {
+    const [row] = await admin`SELECT 1 AS found FROM pg_database WHERE datname = ${name}`;
+    if (row) return;
+    await admin`CREATE DATABASE ${admin(name)}`.catch((error: unknown) => {
+      // Another run created it in between.
+      if ((error as postgres.PostgresError).code !== '42P04') throw error;
+    });
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
 }
 
 /** Rolls back the newest `steps` migrations; omitted: all of those in the migrations directory. */

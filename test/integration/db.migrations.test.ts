@@ -61,6 +61,15 @@ describe('migrations (dbmate on real PostgreSQL)', () => {
   it('rolls back one step at a time, newest first', async () => {
     const db = await createTestDatabase();
     try {
+      const granted = async () =>
+        (
+          await db.sql`
+            SELECT count(*)::int AS n FROM information_schema.role_table_grants
+            WHERE grantee LIKE 'hostpay\_%' AND table_schema = 'public'`
+        )[0]?.n;
+      assert.ok((await granted()) > 0);
+      await migrateDown(db.url, { steps: 1 });
+      assert.equal(await granted(), 0, 'the newest migration (function roles) takes back its grants');
       await migrateDown(db.url, { steps: 1 });
       const columns = async () =>
         (
