@@ -1,4 +1,4 @@
-/** No public invoker (DESIGN.md §2): no allUsers or allAuthenticatedUsers, no project-wide invoker role. */
+/** No public invoker: no allUsers or allAuthenticatedUsers, no project-wide invoker role. */
 import type { Evaluator } from './terraformEval.js';
 import { evalMessage, isBlockBody } from './terraformFunctions.js';
 import type { Finding, TerraformModule } from './terraformLoad.js';

@@ -1,4 +1,4 @@
-/** Terraform's built-in functions, as far as the offline checks need them (DESIGN.md §10). */
+/** Terraform's built-in functions, as far as the offline checks need them. */
 import {
   describe,
   isRecord,

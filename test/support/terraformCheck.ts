@@ -1,13 +1,14 @@
 /**
- * The offline Terraform checks (DESIGN.md §10), wired together: parse a module, evaluate it with the
+ * The offline Terraform checks (docs/deploy.md, "What was checked offline"), wired together: parse a module, evaluate it with the
  * example variables, and run the schema, convention, code-agreement and access checks on it.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkPublicAccess } from './terraformAccess.js';
 import { checkConditions } from './terraformConditions.js';
+import { checkDatabase } from './terraformDatabase.js';
 import { Evaluator } from './terraformEval.js';
 import { readExportedNames } from './terraformExports.js';
 import {
@@ -17,7 +18,14 @@ import {
   readFunctions,
   type SettingRule,
 } from './terraformFunctions.js';
-import { type Finding, loadTerraformModule, loadTfvars, type TerraformModule } from './terraformLoad.js';
+import {
+  type Finding,
+  loadTerraformModule,
+  loadTfvars,
+  parseTerraformSources,
+  type TerraformModule,
+} from './terraformLoad.js';
+import { checkMonitoring } from './terraformMonitoring.js';
 import {
   checkConventions,
   checkSchema,
@@ -49,17 +57,40 @@ export async function readProviderSchemas(schemaDir: string): Promise<ProviderSc
   return schemas;
 }
 
+async function readSources(
+  dir: string,
+  edit: (file: string, text: string) => string,
+): Promise<Record<string, string>> {
+  const sources: Record<string, string> = {};
+  for (const name of (await readdir(dir)).filter((n) => n.endsWith('.tf')).sort()) {
+    sources[name] = edit(name, await readFile(join(dir, name), 'utf8'));
+  }
+  return sources;
+}
+
 /**
  * Loads `dir` and evaluates it with `tfvarsFile` (default: `terraform.tfvars.example` beside it), so
  * that values such as queue names and function URLs are concrete.
  */
 export async function prepareTerraformCheck(
   dir: string,
-  options: { schemaDir: string; tfvarsFile?: string },
+  options: {
+    schemaDir: string;
+    tfvarsFile?: string;
+    /** Variable values laid over the file's, one variable at a time. */
+    tfvars?: Readonly<Record<string, unknown>>;
+    /** Rewrites a file's text before parsing: how the tests plant a mistake in the real module. */
+    edit?: (file: string, text: string) => string;
+  },
 ): Promise<TerraformCheckContext> {
-  const { module, findings } = await loadTerraformModule(dir);
+  const { module, findings } = options.edit
+    ? await parseTerraformSources(dir, await readSources(dir, options.edit))
+    : await loadTerraformModule(dir);
   const tfvarsFile = options.tfvarsFile ?? join(dir, 'terraform.tfvars.example');
-  const tfvars = existsSync(tfvarsFile) ? await loadTfvars(tfvarsFile) : {};
+  const tfvars = {
+    ...(existsSync(tfvarsFile) ? await loadTfvars(tfvarsFile) : {}),
+    ...(options.tfvars ?? {}),
+  };
   const evaluator = new Evaluator(module, tfvars);
   const read = await readFunctions(module, evaluator);
   return {
@@ -111,6 +142,16 @@ export function wiringFindings(context: TerraformCheckContext, wiring?: WiringOp
   return checkWiring(context.module, context.evaluator, context.functions, wiring);
 }
 
+/** Functions that use the Cloud SQL connector may: roles, IAM database users, VPC egress, one mode. */
+export function databaseFindings(context: TerraformCheckContext): Promise<Finding[]> {
+  return checkDatabase(context.module, context.evaluator, context.functions);
+}
+
+/** Alert policies and dashboards on log-based metrics: the metric exists and is created first. */
+export function monitoringFindings(context: TerraformCheckContext): Promise<Finding[]> {
+  return checkMonitoring(context.module, context.evaluator);
+}
+
 export function conditionFindings(context: TerraformCheckContext): Promise<Finding[]> {
   return checkConditions(context.module, context.evaluator);
 }
@@ -127,6 +168,8 @@ export async function checkTerraform(context: TerraformCheckContext, code: CodeF
     ...(await entryPointFindings(context, code.entryFile)),
     ...settingFindings(context, code.settings),
     ...(await wiringFindings(context, code.wiring)),
+    ...(await databaseFindings(context)),
+    ...(await monitoringFindings(context)),
     ...(await conditionFindings(context)),
     ...(await accessFindings(context)),
   ];
@@ -137,7 +180,7 @@ export function formatFindings(findings: readonly Finding[]): string {
   return findings.map((f) => `[${f.check}] ${f.where}: ${f.message}`).join('\n');
 }
 
-/** `terraform fmt -check`, or why it was skipped (no binary can be downloaded here: DESIGN.md §10). */
+/** `terraform fmt -check`, or why it was skipped (no terraform binary on PATH). */
 export function terraformFmtCheck(dir: string): { skipped: string } | { findings: Finding[] } {
   const result = spawnSync('terraform', ['fmt', '-check', '-recursive', '-diff', dir], { encoding: 'utf8' });
   if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {

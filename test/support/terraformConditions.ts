@@ -1,6 +1,6 @@
 /**
  * Evaluates the module's own guards with the example variables: every variable validation and every
- * lifecycle precondition must hold (DESIGN.md §10). Conditions that cannot be known before apply are
+ * lifecycle precondition must hold. Conditions that cannot be known before apply are
  * left to Terraform.
  */
 import type { Evaluator } from './terraformEval.js';
@@ -44,10 +44,12 @@ export async function checkConditions(module: TerraformModule, evaluator: Evalua
       for (const precondition of preconditions) {
         try {
           if ((await evaluator.raw(precondition.condition, scope)) === false) {
+            // The message may interpolate the values that broke the condition, as Terraform prints it.
+            const message = await evaluator.raw(precondition.error_message, scope).catch(() => null);
             findings.push({
               check: 'conditions',
               where,
-              message: `precondition fails: ${String(precondition.error_message)}`,
+              message: `precondition fails: ${typeof message === 'string' ? message : String(precondition.error_message)}`,
             });
           }
         } catch (error) {

@@ -1,5 +1,5 @@
 /**
- * A small evaluator for the Terraform expressions the offline checks need (DESIGN.md §10): locals,
+ * A small evaluator for the Terraform expressions the offline checks need: locals,
  * variables (tfvars, then defaults, then optional() attribute defaults), for_each instances, the
  * arguments of other resources, and the common functions. What cannot be known before apply (computed
  * attributes, unimplemented functions) becomes an `Unknown` that remembers its source text, so two

@@ -1,6 +1,6 @@
 /**
  * The names a TypeScript module exports, read with the compiler's parser (no code runs), following
- * `export * from` and `export { x } from` into sibling files. Used to check entry points (DESIGN.md §10).
+ * `export * from` and `export { x } from` into sibling files. Used to check entry points.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';

@@ -1,6 +1,6 @@
 /**
  * The deployed functions as Terraform declares them, and the checks that they agree with the code
- * (DESIGN.md §8, §10): an entry point the bundle exports, every setting the configuration requires,
+ *: an entry point the bundle exports, every setting the configuration requires,
  * secrets only from Secret Manager, nothing a function does not read.
  */
 import type { Evaluator, Scope } from './terraformEval.js';

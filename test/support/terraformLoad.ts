@@ -1,4 +1,4 @@
-/** Parses a Terraform module with `@cdktf/hcl2json` for the offline checks (DESIGN.md §10). */
+/** Parses a Terraform module with `@cdktf/hcl2json` for the offline checks. */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';

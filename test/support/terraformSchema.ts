@@ -1,6 +1,6 @@
 /**
  * Checks a parsed module against provider schemas extracted from the prebuilt cdktf providers by
- * scripts/extract-provider-schema.mjs (DESIGN.md §10): every resource type, argument and nested block
+ * scripts/extract-provider-schema.mjs: every resource type, argument and nested block
  * exists, required ones are present, and the providers are pinned.
  */
 import { readFile } from 'node:fs/promises';
@@ -237,7 +237,7 @@ export function checkSchema(module: TerraformModule, schemas: ProviderSchemas): 
 }
 
 /**
- * Conventions (STYLE.md rule 10): every provider a resource uses is pinned in required_providers with
+ * Conventions: every provider a resource uses is pinned in required_providers with
  * its source and a version; variables have a description, a type and a validation; outputs have a description.
  */
 export function checkConventions(module: TerraformModule, schemas: ProviderSchemas): Finding[] {

@@ -1,5 +1,5 @@
 /**
- * Checks that what the functions are told matches what Terraform builds (DESIGN.md §2, §10): queue
+ * Checks that what the functions are told matches what Terraform builds: queue
  * settings name declared queues where TASKS_PROJECT / TASKS_LOCATION say, URL settings point at the
  * right function, mounted secrets exist and are readable by the function's identity, and every task the
  * code creates is allowed: enqueuer on the queue, actAs on the OIDC identity, invoker on the target.
