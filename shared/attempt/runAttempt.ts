@@ -1,4 +1,4 @@
-/** One delivery of a payout task: the attempt of DESIGN.md §4 as a state machine over the ledger. */
+/** One delivery of a payout task: the attempt as a state machine over the ledger (docs/architecture.md, "The flow"). */
 import { randomUUID } from 'node:crypto';
 import { classifyError } from '../classifier.js';
 import {
@@ -18,40 +18,18 @@ import { HostpayError } from '../errors.js';
 import { RequestError } from '../http/requestError.js';
 import type { Logger } from '../log.js';
 import { mayStillPay } from '../payout/index.js';
-import type { LedgerDeps } from './attemptDeps.js';
+import { runChainStep } from './chainStep.js';
+import { claimVerdict, deliveryVerdict, endAfterError, retriesAfterError } from './decide.js';
+import { answerSettled, errorMessage, failPayout, notifyCompleted, schedulePending } from './endings.js';
 import { preparePayout, refuseUnstorable } from './preparePayout.js';
 import { scheduleRetry } from './schedule.js';
-import { answerSettled, errorMessage, failPayout, notifyCompleted, schedulePending } from './settle.js';
 import { type PaymentRequest, readRequestToken } from './tokens.js';
-import { runChainStep, type TransferDeps } from './transfer.js';
-
-/** The answers of DESIGN.md §4, each with HTTP 200: the delivery was handled, whatever the payout's fate. */
-export type AttemptStatus =
-  | 'success'
-  | 'already_completed'
-  | 'in_progress'
-  | 'skipped'
-  | 'pending_confirmation'
-  | 'retry_scheduled'
-  | 'failed'
-  | 'cancelled'
-  | 'superseded';
-
-export interface AttemptResult {
-  status: AttemptStatus;
-  unique_id: string;
-  attempt?: number;
-  tx_hash?: string;
-  error_code?: string;
-  retry_in_seconds?: number;
-}
-
-export type AttemptDeps = LedgerDeps & TransferDeps;
+import type { AttemptDeps, AttemptResult } from './types.js';
 
 /**
  * Runs one delivery of a payment request or retry token. Bad signatures and malformed tokens are refused
  * (RequestError 401/400, nothing stored); everything genuinely signed ends confirmed, scheduled again, or
- * handed to recordFailure. Database or queue failures propagate so the queue redelivers (§4 step 6).
+ * handed to recordFailure. Database or queue failures propagate so the queue redelivers.
  */
 export async function runAttempt(
   deps: AttemptDeps,
@@ -70,7 +48,7 @@ export async function runAttempt(
     retry: request.attempt_count > 1,
   });
 
-  if (request.attempt_count > deps.config.maxAttempts) {
+  if (deliveryVerdict({ attempt: request.attempt_count, maxAttempts: deps.config.maxAttempts }) !== 'go') {
     log.warn(
       'attempt_skipped',
       `attempt ${request.attempt_count} is above the maximum of ${deps.config.maxAttempts}`,
@@ -108,17 +86,18 @@ export async function runAttempt(
     leaseOwner,
     leaseSeconds: deps.config.leaseSeconds,
   });
-  if (claim.outcome === 'mismatch') return conflict(log, claim.payout, claim.mismatchedFields);
-  if (!claim.owned) {
-    if (claim.outcome === 'leased') {
-      log.info('payment_in_progress', `payout ${request.unique_id} is being worked on by another delivery`);
-      return { status: 'in_progress', unique_id: request.unique_id };
-    }
-    return answerSettled(deps, log, { payout: claim.payout, request, token: params.token });
+  const verdict = claimVerdict(claim);
+  if (verdict === 'conflict') return conflict(log, claim.payout, claim.mismatchedFields);
+  if (verdict === 'in_progress') {
+    log.info('payment_in_progress', `payout ${request.unique_id} is being worked on by another delivery`);
+    return { status: 'in_progress', unique_id: request.unique_id };
   }
+  if (verdict === 'settled')
+    return answerSettled(deps, log, { payout: claim.payout, request, token: params.token });
 
   let payout = claim.payout;
-  if (request.attempt_count < payout.attemptCount) {
+  const gate = { attempt: request.attempt_count, maxAttempts: deps.config.maxAttempts };
+  if (deliveryVerdict({ ...gate, ledgerAttempt: payout.attemptCount }) === 'stale') {
     await releaseLease(deps.sql, { uniqueId: payout.uniqueId, leaseOwner });
     log.info(
       'attempt_skipped',
@@ -223,7 +202,8 @@ async function afterError(
   });
   const message = errorMessage(deps.config, caught);
   const cancelRequested = (await getPayout(deps.sql, { uniqueId }))?.status === 'cancel_requested';
-  if (!cancelRequested && c.retryable && request.attempt_count < deps.config.maxAttempts) {
+  const attempt = { attempt: request.attempt_count, maxAttempts: deps.config.maxAttempts };
+  if (retriesAfterError({ ...attempt, retryable: c.retryable, cancelRequested })) {
     const delaySeconds = c.retryDelaySeconds ?? deps.config.retryDelaySeconds;
     await markPayoutRetryScheduled(deps.sql, {
       uniqueId,
@@ -246,7 +226,9 @@ async function afterError(
   // them may still pay: keep checking it instead (docs/architecture.md, "Provably dead").
   const transactions = await listPayoutTransactions(deps.sql, { uniqueId });
   const last = transactions.at(-1);
-  if (last && (await stillPossible(deps, transactions))) {
+  const mayStillPay = last !== undefined && (await stillPossible(deps, transactions));
+  const end = endAfterError({ mayStillPay, cancelRequested });
+  if (end === 'check' && last) {
     return schedulePending(deps, log, {
       request,
       uniqueId,
@@ -256,7 +238,7 @@ async function afterError(
       error: caught,
     });
   }
-  if (cancelRequested) return endCancelled(deps, log, { ...base, leaseOwner, txHash: null });
+  if (end === 'cancelled') return endCancelled(deps, log, { ...base, leaseOwner, txHash: null });
   const error =
     caught instanceof HostpayError ? caught : new HostpayError(c.code, message, { cause: caught });
   return failPayout(deps, log, {

@@ -8,7 +8,6 @@ import {
 import type { Payout } from '../db/index.js';
 import { enqueueTask } from '../tasks/enqueueTask.js';
 import { taskName } from '../tasks/taskName.js';
-import type { QueueDeps } from './attemptDeps.js';
 import {
   encodeCompletedToken,
   encodeFailedToken,
@@ -16,6 +15,7 @@ import {
   type FailedFields,
   type PaymentRequest,
 } from './tokens.js';
+import type { QueueDeps } from './types.js';
 
 /** Enqueueing needs only the configuration, the client and the clock. */
 type TaskDeps = Pick<QueueDeps, 'config' | 'tasks' | 'now'>;

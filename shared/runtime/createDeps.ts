@@ -1,12 +1,12 @@
 /** The one place a cold start is wired (STYLE.md rule 2): configuration, then every client, once. */
 import { IncomingWebhook } from '@slack/webhook';
 import { buildAssetTable } from '../assets.js';
-import type { RecordFailureDeps } from '../attempt/recordFailure.js';
-import type { AttemptDeps } from '../attempt/runAttempt.js';
+import type { AttemptDeps } from '../attempt/types.js';
 import { createChainClient } from '../chain/index.js';
 import { type Config, type FunctionName, loadConfig, requireSettings } from '../config.js';
 import { databaseTarget } from '../db/connect.js';
 import { createSqlClient, pingDatabase } from '../db/createSqlClient.js';
+import type { FailureDeps } from '../failure/recordFinalFailure.js';
 import { createLogger, type Logger } from '../log.js';
 import type { VerifyIdToken } from '../recovery/operatorIdentity.js';
 import type { SecretResolver } from '../secrets.js';
@@ -73,9 +73,7 @@ export async function createAttemptDeps(
 }
 
 /** Dependencies of recordFailure. */
-export async function createRecordFailureDeps(
-  options: CreateDepsOptions = {},
-): Promise<RecordFailureDeps & Closable> {
+export async function createFailureDeps(options: CreateDepsOptions = {}): Promise<FailureDeps & Closable> {
   const config = await configFor('recordFailure', options);
   const slack = config.slackWebhookUrl
     ? new IncomingWebhook(config.slackWebhookUrl, { timeout: 5000 })

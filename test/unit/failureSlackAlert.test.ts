@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { consolePayoutUrl, explorerTransactionUrl } from '../../shared/explorer.js';
-import { type FailureAlert, slackAlertText } from '../../shared/notify/slackAlert.js';
+import { type FailureAlert, slackAlertText } from '../../shared/failure/slackAlert.js';
 
 const HASH = `0x${'ab'.repeat(32)}`;
 const alert: FailureAlert = {

@@ -1,21 +1,21 @@
 /** recordFailure's work: store the final failure, alert, tell the upstream (DESIGN.md §2, §3.2). */
 import type { IncomingWebhook } from '@slack/webhook';
+import { enqueueFailedNotice } from '../attempt/schedule.js';
+import { readVerifiedFailure, readVerifiedRequest } from '../attempt/tokens.js';
+import type { LedgerDeps } from '../attempt/types.js';
 import { insertFailedTransaction, listPayoutTransactions } from '../db/index.js';
 import { ERROR_CODES, HostpayError, isErrorCode } from '../errors.js';
 import { consolePayoutUrl, explorerTransactionUrl } from '../explorer.js';
 import { RequestError } from '../http/requestError.js';
 import type { Logger } from '../log.js';
 import { decimalFromDouble } from '../money.js';
-import { postSlackAlert } from '../notify/slackAlert.js';
-import type { LedgerDeps } from './attemptDeps.js';
-import { enqueueFailedNotice } from './schedule.js';
-import { readVerifiedFailure, readVerifiedRequest } from './tokens.js';
+import { postSlackAlert } from './slackAlert.js';
 
-export interface RecordFailureDeps extends Omit<LedgerDeps, 'assets'> {
+export interface FailureDeps extends Omit<LedgerDeps, 'assets'> {
   readonly slack: IncomingWebhook | undefined;
 }
 
-export interface RecordFailureResult {
+export interface FailureRecordResult {
   status: 'recorded' | 'already_recorded';
   unique_id: string;
   error_code: string;
@@ -26,10 +26,10 @@ export interface RecordFailureResult {
  * raises the ERROR event the alert policies count, posts to Slack (its failure never blocks the rest) and
  * queues the payment-failed notice. A repeat delivery changes nothing and alerts no one twice.
  */
-export async function recordFailure(
-  deps: RecordFailureDeps,
+export async function recordFinalFailure(
+  deps: FailureDeps,
   params: { body: Record<string, unknown>; logger: Logger },
-): Promise<RecordFailureResult> {
+): Promise<FailureRecordResult> {
   const { request: requestToken, failure: failureToken } = params.body;
   if (typeof requestToken !== 'string' || typeof failureToken !== 'string') {
     throw new RequestError(400, 'missing_token', 'body must carry the signed "request" and "failure" tokens');
@@ -107,7 +107,7 @@ export async function recordFailure(
   };
 }
 
-function readTokens(deps: RecordFailureDeps, logger: Logger, requestToken: string, failureToken: string) {
+function readTokens(deps: FailureDeps, logger: Logger, requestToken: string, failureToken: string) {
   try {
     return {
       request: readVerifiedRequest(deps.config, requestToken),

@@ -1,15 +1,10 @@
 /** The chain step of an attempt: the payout engine with the configured bounds and this delivery's lease. */
 import { formatEther } from 'ethers';
 import { resolveAsset } from '../assets.js';
-import type { ChainClient } from '../chain/index.js';
 import type { Lease, Payout, PayoutTransaction } from '../db/index.js';
 import type { Logger } from '../log.js';
 import { advancePayout, type TransferOutcome, type TransferPayoutParams } from '../payout/index.js';
-import type { LedgerDeps } from './attemptDeps.js';
-
-export interface TransferDeps {
-  readonly chain: ChainClient;
-}
+import type { ChainDeps, LedgerDeps } from './types.js';
 
 /** The configured fee cap, margins, bounds and depths for one payout's chain work under `leaseOwner`. */
 export function chainParams(
@@ -35,7 +30,7 @@ export function chainParams(
 
 /** Advances the payout: a new transfer, the resumption of what was signed, or a requested cancel. */
 export function runChainStep(
-  deps: LedgerDeps & TransferDeps,
+  deps: LedgerDeps & ChainDeps,
   params: { payout: Payout; leaseOwner: string; log: Logger },
 ): Promise<TransferOutcome> {
   const config = deps.config;

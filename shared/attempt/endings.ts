@@ -3,10 +3,10 @@ import type { Config } from '../config.js';
 import { markPayoutFailed, markPayoutPendingConfirmation, type Payout } from '../db/index.js';
 import type { HostpayError } from '../errors.js';
 import { type Logger, redact } from '../log.js';
-import type { QueueDeps } from './attemptDeps.js';
-import type { AttemptDeps, AttemptResult } from './runAttempt.js';
+import { settledAnswer } from './decide.js';
 import { enqueueCompletedNotice, enqueueFailure, scheduleCheck } from './schedule.js';
 import type { PaymentRequest } from './tokens.js';
+import type { AttemptDeps, AttemptResult, QueueDeps } from './types.js';
 
 const ERROR_MESSAGE_CHARS = 255;
 
@@ -112,24 +112,25 @@ export async function answerSettled(
 ): Promise<AttemptResult> {
   const { payout } = params;
   const uniqueId = payout.uniqueId;
-  if (payout.status === 'confirmed') {
+  const answer = settledAnswer(payout.status);
+  if (answer === 'already_completed') {
     await notifyCompleted(deps, log, payout);
     log.info('payment_already_completed', `payout ${uniqueId} was already confirmed`, {
       tx_hash: payout.confirmedTxHash ?? undefined,
     });
-    return { status: 'already_completed', unique_id: uniqueId, tx_hash: payout.confirmedTxHash ?? undefined };
+    return { status: answer, unique_id: uniqueId, tx_hash: payout.confirmedTxHash ?? undefined };
   }
-  if (payout.status === 'failed') {
+  if (answer === 'failed') {
     const failure = {
       errorCode: payout.lastErrorCode ?? 'UNKNOWN_ERROR',
       errorMessage: payout.lastErrorMessage ?? '',
     };
     await enqueueFailure(deps, { request: params.request, requestToken: params.token, failure });
-    return { status: 'failed', unique_id: uniqueId, error_code: failure.errorCode };
+    return { status: answer, unique_id: uniqueId, error_code: failure.errorCode };
   }
-  if (payout.status === 'cancelled') return { status: 'cancelled', unique_id: uniqueId };
+  if (answer === 'cancelled') return { status: answer, unique_id: uniqueId };
   log.info('attempt_skipped', `expired delivery for payout ${uniqueId}, which is ${payout.status}`);
-  return { status: 'skipped', unique_id: uniqueId };
+  return { status: answer, unique_id: uniqueId };
 }
 
 /** Queues the payment-completed notice; named, so each repeat after success is a no-op. */
