@@ -3,13 +3,8 @@
 import { parseArgs } from 'node:util';
 import type { AdminBackend } from './adminBackends.js';
 import { chooseTarget, TARGET_OPTIONS, TARGET_USAGE } from './adminTarget.js';
+import type { CliIo } from './command.js';
 import { renderFailure, renderList } from './failedFormat.js';
-
-export interface CliIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  env: Readonly<Record<string, string | undefined>>;
-}
 
 export const FAILED_USAGE = `usage: hostpay failed <command> [options]
   list   [--status s[,s]] [--error-code C] [--context c] [--since t] [--until t] [--limit n] [--offset n]
@@ -39,7 +34,10 @@ const OPTIONS = {
  * Runs one `failed` subcommand (`argv` without `hostpay failed`) and returns the exit code: 0 done,
  * 1 refused or failed (the API's reason is printed), 2 usage.
  */
-export async function runFailedCommand(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runFailedCommand(
+  argv: readonly string[],
+  io: Pick<CliIo, 'out' | 'err' | 'env'>,
+): Promise<number> {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });

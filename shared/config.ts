@@ -8,7 +8,7 @@ export {
   SETTING_FIELDS,
 } from './config/config.js';
 export { type LoadConfigOptions, loadConfig, requireSettings } from './config/loadConfig.js';
-export { CONTEXTS, parseDecimalUnits } from './config/parsers.js';
+export { parseDecimalUnits } from './config/parsers.js';
 export { secretValuesInEnv } from './config/secretForms.js';
 export {
   FUNCTION_NAMES,

@@ -12,7 +12,7 @@ import postgres from 'postgres';
 import { FUNCTION_NAMES } from '../../shared/config/settings.js';
 import { createTasksClient } from '../../shared/tasks/createTasksClient.js';
 import { enqueueTask } from '../../shared/tasks/enqueueTask.js';
-import { encodePaymentRequest } from '../../shared/token/index.js';
+import { CONTEXTS, encodePaymentRequest } from '../../shared/token/index.js';
 import { anvilRpc, mineBlocks, reorg } from '../anvil.js';
 import type { DeliveryAttempt } from '../cloudTasks/index.js';
 import { type RpcProxy, startRpcProxy } from '../rpcProxy.js';
@@ -92,7 +92,6 @@ const ASSETS = [
   { currency: 'usdc', decimals: 6, unit: 0.01 },
   { currency: 'dai', decimals: 18, unit: 0.01 },
 ] as const;
-const CONTEXTS = ['instant', 'threshold', 'batch'] as const;
 const KILL_POINTS = ['payment_signed', 'payment_submitted', 'payment_confirmed'];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -27,7 +27,7 @@ function dispatchDeadline(deps: TaskDeps): number {
 }
 
 /** One attempt cycle: an operator retry starts a new one with a new `first_attempt_at`, so its names are new. */
-function cycleKey(request: PaymentRequest): string {
+export function cycleKey(request: Pick<PaymentRequest, 'unique_id' | 'first_attempt_at'>): string {
   return `${request.unique_id}@${request.first_attempt_at}`;
 }
 

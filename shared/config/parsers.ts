@@ -1,6 +1,7 @@
 /** A valibot schema per setting: the raw environment string in, the typed value out (DESIGN.md §8). */
 import { getAddress, isAddress, ZeroAddress } from 'ethers';
 import * as v from 'valibot';
+import { CONTEXTS } from '../token/index.js';
 import type { SettingName } from './settings.js';
 
 const DIGITS = /^[0-9]+$/;
@@ -138,7 +139,6 @@ const assets = jsonObject(
 );
 
 /** Contexts the upstream sends (vectors/README.md); a per-context URL for another is a typo. */
-export const CONTEXTS = ['instant', 'threshold', 'batch'] as const;
 
 const completedUrls = jsonObject(
   v.record(v.picklist(CONTEXTS, `expected a context: ${CONTEXTS.join(', ')}`), httpUrl()),

@@ -1,6 +1,5 @@
 /** `GET /failed-transactions`: the query, validated, and the page it selects (DESIGN.md §2, §7). */
 import * as v from 'valibot';
-import { CONTEXTS } from '../config.js';
 import {
   FAILED_TRANSACTION_STATUSES,
   type FailedTransaction,
@@ -10,6 +9,7 @@ import {
   type SqlClient,
 } from '../db/index.js';
 import { RequestError } from '../http/requestError.js';
+import { CONTEXTS } from '../token/index.js';
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 

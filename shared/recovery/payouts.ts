@@ -1,6 +1,5 @@
 /** `GET /payouts` and `GET /payouts/{unique_id or tx hash}`: every payout, whatever its state; reads only. */
 import * as v from 'valibot';
-import { CONTEXTS } from '../config.js';
 import {
   type FailedTransaction,
   getFailedTransaction,
@@ -14,6 +13,7 @@ import {
   type SqlClient,
 } from '../db/index.js';
 import { RequestError } from '../http/requestError.js';
+import { CONTEXTS } from '../token/index.js';
 import { isoTimeParam, readQuery } from './listFailures.js';
 
 const HASH = /^0x[0-9a-fA-F]{64}$/;

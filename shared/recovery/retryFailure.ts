@@ -1,6 +1,6 @@
 /** `POST /failed-transactions/{unique_id}/retry` and the automated retry: a new attempt cycle (DESIGN.md §2, §3.1). */
 
-import { enqueueAttempt } from '../attempt/schedule.js';
+import { cycleKey, enqueueAttempt } from '../attempt/schedule.js';
 import { requireSettings } from '../config.js';
 import {
   type FailedTransaction,
@@ -20,7 +20,7 @@ import { taskName } from '../tasks/taskName.js';
 import type { RecoveryDeps } from './recoveryDeps.js';
 import { Refusal } from './refusal.js';
 import { requestFromFailure } from './retryRequest.js';
-import { notFound } from './showFailure.js';
+import { failureNotFound } from './showFailure.js';
 
 export interface RetryFailureParams {
   uniqueId: string;
@@ -64,7 +64,7 @@ export async function retryFailure(
 ): Promise<RetryFailureResult> {
   requireSettings(deps.config, ['retryQueue', 'retryPaymentUrl']);
   const failure = await getFailedTransaction(deps.sql, { uniqueId: params.uniqueId });
-  if (failure === null) throw notFound(params.uniqueId);
+  if (failure === null) throw failureNotFound(params.uniqueId);
   if (!params.force && !isRetryableCode(failure.errorCode)) {
     const description = isErrorCode(failure.errorCode) ? ERROR_CODES[failure.errorCode].description : '';
     throw new RequestError(
@@ -105,7 +105,7 @@ export async function retryFailure(
     await reopenPayout(deps.sql, { uniqueId: failure.uniqueId, firstAttemptAt: new Date(cycleStart * 1000) });
   }
 
-  const name = taskName('recovery', `${request.unique_id}@${request.first_attempt_at}`, 1);
+  const name = taskName('recovery', cycleKey(request), 1);
   try {
     const task = await enqueueAttempt(deps, { request, name });
     return { failure: scheduled, taskName: task.taskName, firstAttemptAt: cycleStart, reopened };
@@ -147,7 +147,7 @@ export async function moveStatus(
 ): Promise<FailedTransaction> {
   try {
     const moved = await updateFailedTransactionStatus(deps.sql, params);
-    if (moved === null) throw notFound(params.uniqueId);
+    if (moved === null) throw failureNotFound(params.uniqueId);
     return moved;
   } catch (error) {
     if (error instanceof HostpayError && error.code === 'STATUS_TRANSITION_REFUSED') {

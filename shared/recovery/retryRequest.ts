@@ -1,15 +1,16 @@
 /** The signed request that starts or resumes a payout from what the database holds (DESIGN.md §2, §6). */
 import type { FailedTransaction, Payout } from '../db/index.js';
 import { HostpayError } from '../errors.js';
-import type { PaymentRequest } from '../token/index.js';
+import { CONTEXTS, type PaymentRequest } from '../token/index.js';
 
-const CONTEXTS = new Set(['instant', 'threshold', 'batch']);
+const isContext = (value: string): value is PaymentRequest['context'] =>
+  (CONTEXTS as readonly string[]).includes(value);
 
 function context(value: string, uniqueId: string): PaymentRequest['context'] {
-  if (!CONTEXTS.has(value)) {
+  if (!isContext(value)) {
     throw new HostpayError('INVALID_AMOUNT', `payout ${uniqueId} has no valid context (${value})`);
   }
-  return value as PaymentRequest['context'];
+  return value;
 }
 
 /**

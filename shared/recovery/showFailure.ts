@@ -27,10 +27,10 @@ export async function showFailure(sql: SqlClient, params: { uniqueId: string }):
     getPayout(sql, { uniqueId: params.uniqueId }),
     listPayoutTransactions(sql, { uniqueId: params.uniqueId }),
   ]);
-  if (failure === null) throw notFound(params.uniqueId);
+  if (failure === null) throw failureNotFound(params.uniqueId);
   return { failure, payout, transactions };
 }
 
-export function notFound(uniqueId: string): RequestError {
+export function failureNotFound(uniqueId: string): RequestError {
   return new RequestError(404, 'not_found', `no failed transaction has unique_id ${uniqueId}`);
 }

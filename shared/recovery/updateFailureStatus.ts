@@ -12,7 +12,7 @@ import {
 import type { RecoveryDeps } from './recoveryDeps.js';
 import { Refusal } from './refusal.js';
 import { moveStatus } from './retryFailure.js';
-import { notFound } from './showFailure.js';
+import { failureNotFound } from './showFailure.js';
 
 /** Statuses an operator may set here; retries go through the retry operation, which enqueues the task. */
 export const OPERATOR_STATUSES = [
@@ -56,7 +56,7 @@ export async function updateFailureStatus(
   params: UpdateFailureStatusParams,
 ): Promise<{ failure: FailedTransaction; previousStatus: FailedTransactionStatus; payout: Payout | null }> {
   const failure = await getFailedTransaction(deps.sql, { uniqueId: params.uniqueId });
-  if (failure === null) throw notFound(params.uniqueId);
+  if (failure === null) throw failureNotFound(params.uniqueId);
   const from = failure.status;
   if (!canTransitionFailedTransaction(from, params.status)) {
     throw new Refusal(
