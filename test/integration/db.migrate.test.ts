@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { runCli } from '../../bin/cli.js';
 import { migrateDown } from '../../shared/db/migrate.js';
 import {
   MIGRATIONS_DIR,
@@ -151,6 +152,72 @@ describe('hostpay migrate: the migration runner on real PostgreSQL', function ()
     } finally {
       await db.sql.unsafe(`DROP OWNED BY ${quoted}`).catch(() => undefined);
       await db.sql.unsafe(`DROP ROLE IF EXISTS ${quoted}`);
+    }
+  });
+
+  it('hostpay migrate: applies, grants, says what it did; then nothing; refuses bad settings', async () => {
+    const db = await fresh();
+    const user = `pay-rf-${process.pid}@hostpay-test.iam`;
+    await db.sql.unsafe(`DROP ROLE IF EXISTS ${quoteIdentifier(user)}`);
+    await db.sql.unsafe(`CREATE ROLE ${quoteIdentifier(user)} LOGIN`);
+    const run = async (env: Record<string, string>) => {
+      let out = '';
+      let err = '';
+      const code = await runCli(['migrate'], {
+        out: (text) => {
+          out += text;
+        },
+        err: (text) => {
+          err += text;
+        },
+        isTTY: false,
+        env: { HOSTPAY_ENV: 'local', ...env },
+      });
+      return { code, out, err };
+    };
+    try {
+      const all = await readMigrations();
+      const first = await run({
+        DATABASE_URL: db.url,
+        MIGRATE_GRANTS: JSON.stringify({ recordFailure: user }),
+      });
+      assert.equal(first.code, 0, first.err);
+      for (const migration of all) assert.ok(first.out.includes(`Applied: ${migration.name}\n`), first.out);
+      assert.match(
+        first.out,
+        new RegExp(`Granted: hostpay_record_failure to ${user.replaceAll('.', '\\.')}`),
+      );
+      assert.match(
+        first.out,
+        new RegExp(`migrate: ${all.length} migration\\(s\\) applied, 1 grant\\(s\\) made`),
+      );
+      const password = new URL(db.url).password;
+      assert.ok(!first.out.includes(password) && !first.err.includes(password));
+      const [member] = await db.sql`SELECT pg_has_role(${user}, 'hostpay_record_failure', 'MEMBER') AS yes`;
+      assert.equal(member?.yes, true);
+
+      const second = await run({ DATABASE_URL: db.url });
+      assert.equal(second.code, 0, second.err);
+      assert.match(
+        second.out,
+        /^migrations: nothing to apply\nmigrate: 0 migration\(s\) applied, 0 grant\(s\) made\n$/,
+      );
+
+      const neither = await run({});
+      assert.equal(neither.code, 1);
+      assert.match(neither.err, /DATABASE_URL: set DATABASE_URL or CLOUD_SQL_INSTANCE, neither is set/);
+      const unverified = await run({
+        HOSTPAY_ENV: 'production',
+        DATABASE_URL: `postgres://m:${password}@10.0.0.5/hostpay?sslmode=require`,
+      });
+      assert.equal(unverified.code, 1);
+      assert.match(unverified.err, /DATABASE_URL: in production the URL must say sslmode=verify-full/);
+      assert.ok(!unverified.err.includes(password));
+      const badGrants = await run({ DATABASE_URL: db.url, MIGRATE_GRANTS: '{"everyone":"x"}' });
+      assert.equal(badGrants.code, 1);
+      assert.match(badGrants.err, /MIGRATE_GRANTS: "everyone" is not a function/);
+    } finally {
+      await db.sql.unsafe(`DROP ROLE IF EXISTS ${quoteIdentifier(user)}`);
     }
   });
 
