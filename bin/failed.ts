@@ -1,4 +1,4 @@
-/** `hostpay failed list|show|retry|cancel|status`: the operator CLI over the admin API or the database (DESIGN.md §11). */
+/** `hostpay failed list|show|retry|cancel|status`: the operator CLI over the admin API or the database (docs/architecture.md, "Running it locally"). */
 
 import { parseArgs } from 'node:util';
 import type { AdminBackend } from './adminBackends.js';

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** Entry of the `hostpay` command (DESIGN.md §11): `node --import tsx bin/hostpay.ts` or `node dist/bin/hostpay.js`. */
+/** Entry of the `hostpay` command (docs/architecture.md, "Running it locally"): `node --import tsx bin/hostpay.ts` or `node dist/bin/hostpay.js`. */
 import { runCli } from './cli.js';
 
 const code = await runCli(process.argv.slice(2), {

@@ -1,4 +1,4 @@
-/** executePayment: attempt 1 of a payout, from the upstream's payment queue (DESIGN.md §2, §4). */
+/** executePayment: attempt 1 of a payout, from the upstream's payment queue (docs/architecture.md, "The flow"). */
 
 import { createAttemptFunction } from '../shared/runtime/attemptFunction.js';
 import type { CreateDepsOptions } from '../shared/runtime/createDeps.js';

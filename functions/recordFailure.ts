@@ -1,4 +1,4 @@
-/** recordFailure: stores a final failure, alerts and tells the upstream, from the failure queue (DESIGN.md §2). */
+/** recordFailure: stores a final failure, alerts and tells the upstream, from the failure queue (docs/architecture.md, "The flow"). */
 import { recordFinalFailure } from '../shared/failure/recordFinalFailure.js';
 import { readJsonBody } from '../shared/http/readTokenBody.js';
 import { type CreateDepsOptions, createFailureDeps, healthProbes } from '../shared/runtime/createDeps.js';

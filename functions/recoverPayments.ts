@@ -1,4 +1,4 @@
-/** recoverPayments: the scheduled recovery job (DESIGN.md §2): reconcile, automated retries, sweep. */
+/** recoverPayments: the scheduled recovery job (docs/architecture.md, "The flow"): reconcile, automated retries, sweep. */
 import { RequestError } from '../shared/http/requestError.js';
 import { runRecovery } from '../shared/recovery/runRecovery.js';
 import { createRecoveryDeps, recoveryHealth } from '../shared/runtime/adminDeps.js';

@@ -1,4 +1,4 @@
-/** retryPayment: later attempts, confirmation checks and operator retries, from the retry queue (DESIGN.md §2, §4). */
+/** retryPayment: later attempts, confirmation checks and operator retries, from the retry queue (docs/architecture.md, "The flow"). */
 
 import { createAttemptFunction } from '../shared/runtime/attemptFunction.js';
 import type { CreateDepsOptions } from '../shared/runtime/createDeps.js';

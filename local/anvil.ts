@@ -1,6 +1,6 @@
 /**
  * A real Ethereum dev node for tests and the local stack: the anvil binary from npm on a random port
- * (DESIGN.md §10), and the JSON-RPC calls that make stuck, dropped and unmined transactions happen.
+ * (docs/architecture.md, "Platform facts"), and the JSON-RPC calls that make stuck, dropped and unmined transactions happen.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';

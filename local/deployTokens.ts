@@ -1,5 +1,5 @@
 /**
- * Test tokens on a dev node for tests and the local stack (DESIGN.md §10, §11): USDT-like (transfer
+ * Test tokens on a dev node for tests and the local stack (docs/architecture.md, "Platform facts" and "Running it locally"): USDT-like (transfer
  * returns nothing, 6 decimals), USDC and DAI as standard ERC-20s (6 and 18 decimals). Deployed and
  * minted from anvil's first unlocked dev account; needs auto-mine or a block time.
  */

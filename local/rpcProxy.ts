@@ -1,7 +1,7 @@
 /**
  * A JSON-RPC HTTP proxy in front of a node that counts every call by method and can answer HTTP 429,
  * drop the connection or delay, for the next N requests carrying a method or for all requests. Tests
- * count the RPC calls of one payout through it (DESIGN.md §4 "few RPC calls") and make rate limits real.
+ * count the RPC calls of one payout through it (docs/architecture.md, "The flow") and make rate limits real.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

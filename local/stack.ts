@@ -1,5 +1,5 @@
 /**
- * The whole of hostpay on one machine (DESIGN.md §11): embedded PostgreSQL (migrated), anvil with the test
+ * The whole of hostpay on one machine (docs/architecture.md, "Running it locally"): embedded PostgreSQL (migrated), anvil with the test
  * tokens and a funded hot wallet, the local Cloud Tasks endpoint, the upstream recorder, and each function
  * in its own Functions Framework process. `local/start.ts` is its command line; tests start it too.
  * The hot wallet is a fresh random key per stack, held only in memory and in the functions' environment;

@@ -1,5 +1,5 @@
 /**
- * `npm start` (DESIGN.md §11): starts the local stack, prints where everything listens, writes
+ * `npm start` (docs/architecture.md, "Running it locally"): starts the local stack, prints where everything listens, writes
  * `.local/stack.json`, streams the functions' log events and the task deliveries, and stops it all on
  * Ctrl-C or SIGTERM. One stack per `.local` directory (`HOSTPAY_LOCAL_DIR` moves it).
  */

@@ -1,5 +1,5 @@
 /**
- * The local upstream (DESIGN.md §6, §11): an HTTP server that records every POST it receives and decodes
+ * The local upstream (docs/tokens.md; docs/architecture.md, "Running it locally"): an HTTP server that records every POST it receives and decodes
  * hostpay's notices (`/payment-completed`, `/payment-failed`) when it knows the signing key. Generic
  * enough to stand in for the Slack webhook in tests too (Slack posts `{text, blocks?}`).
  */

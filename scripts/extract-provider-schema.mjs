@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Extracts the argument and nested-block names of every resource type, data source and the provider
 // block from an installed prebuilt cdktf provider (`@cdktf/provider-google`, `@cdktf/provider-archive`)
-// into a small JSON file that the offline Terraform checks read (DESIGN §10).
+// into a small JSON file that the offline Terraform checks read (docs/architecture.md, "Platform facts").
 //
 // The provider packages are ~300 MB, so they are never a dependency of this repo. Install one outside it:
 //   mkdir -p /tmp/pg && cd /tmp/pg && npm init -y && npm install --ignore-scripts @cdktf/provider-google

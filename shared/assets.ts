@@ -1,4 +1,4 @@
-/** Which asset a payout sends on the configured chain (DESIGN.md §3.4, §8). */
+/** Which asset a payout sends on the configured chain (docs/architecture.md, "Invariants and where they are enforced" and "Configuration"). */
 import { getAddress, isAddress } from 'ethers';
 import { HostpayError } from './errors.js';
 import { MAX_AMOUNT_DIGITS } from './money.js';
@@ -65,7 +65,7 @@ function tokenAsset(chainId: number, symbol: string, entry: unknown): Asset {
 
 /**
  * The asset table for `chainId`: native `eth` plus the built-in mainnet tokens, with `override`
- * (the parsed `ASSETS` setting) adding or replacing tokens (DESIGN.md §8). A chain hostpay does not
+ * (the parsed `ASSETS` setting) adding or replacing tokens (docs/architecture.md, "Configuration"). A chain hostpay does not
  * know as an Ethereum chain, or a malformed override, is `CONFIG_INVALID`.
  */
 export function buildAssetTable(chainId: number, override?: AssetOverride): AssetTable {
@@ -93,7 +93,7 @@ export function buildAssetTable(chainId: number, override?: AssetOverride): Asse
 }
 
 /**
- * The asset a payout names (DESIGN.md §3.4): `currency` and `network` compared in lower case.
+ * The asset a payout names (docs/architecture.md, "Invariants and where they are enforced"): `currency` and `network` compared in lower case.
  * An unknown symbol or another chain's network is `UNSUPPORTED_CURRENCY`, never a fallback.
  */
 export function resolveAsset(table: AssetTable, params: { currency: string; network: string }): Asset {

@@ -1,4 +1,4 @@
-/** Maps any thrown value to an error code, its retryability and the wait before retrying (DESIGN.md §5). */
+/** Maps any thrown value to an error code, its retryability and the wait before retrying (docs/architecture.md, "Error codes"). */
 
 import { collectErrorNodes, messagesOf } from './classifier/errorGraph.js';
 import { matchMessage, structuralVerdict, type Verdict } from './classifier/rules.js';
@@ -16,7 +16,7 @@ export interface Classification {
   /**
    * True for "already known", "nonce too low" and a replaced transaction: not failures in
    * themselves but signs that a transaction at this nonce is in the pool or mined. The caller must
-   * look up every stored hash of the payout before deciding anything (DESIGN.md §4, §5).
+   * look up every stored hash of the payout before deciding anything (docs/architecture.md, "The flow" and "Error codes").
    */
   readonly lookup: boolean;
   /** The rule that decided, e.g. `ethers:NONCE_EXPIRED`, `json-rpc:3`, `errno:ECONNREFUSED`, `message:timeout`. */
@@ -81,7 +81,7 @@ function decide(err: unknown): Verdict | undefined {
 }
 
 /**
- * Classifies any thrown value (DESIGN.md §5, STYLE.md rule 3). Reads, outermost error first:
+ * Classifies any thrown value (docs/architecture.md, "Error codes" docs/architecture.md, "Conventions"). Reads, outermost error first:
  * a HostpayError's own code; then structure anywhere in the `cause` / ethers `error` / `info.error`
  * chain (ethers v6 codes, JSON-RPC error codes and the node's message inside them, HTTP status,
  * Node errno codes); only then message patterns; anything else is `UNKNOWN_ERROR`.

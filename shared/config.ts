@@ -1,4 +1,4 @@
-/** Configuration: settings, their loader and the Config type (DESIGN.md §8). */
+/** Configuration: settings, their loader and the Config type (docs/architecture.md, "Configuration"). */
 export {
   type AssetSetting,
   attemptBoundSeconds,

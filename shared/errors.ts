@@ -1,4 +1,4 @@
-/** Error codes and the one error class every module throws (DESIGN.md §5, STYLE.md rule 3). */
+/** Error codes and the one error class every module throws (docs/architecture.md, "Error codes" docs/architecture.md, "Conventions"). */
 
 /** `fence`: the delivery may no longer act on the payout (docs/architecture.md, "The fence"); it stops, changing nothing. */
 export type ErrorCategory =
@@ -176,7 +176,7 @@ export class HostpayError extends Error {
   }
 }
 
-/** Turns anything caught into an Error (STYLE.md: `coerceError` at every catch). */
+/** Turns anything caught into an Error (docs/architecture.md, "Conventions": `coerceError` at every catch). */
 export function coerceError(value: unknown): Error {
   if (value instanceof Error) return value;
   if (typeof value === 'string') return new Error(value);

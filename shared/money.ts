@@ -1,4 +1,4 @@
-/** Exact decimal amounts and base units (DESIGN.md §3.3): strings and bigints only, never float arithmetic. */
+/** Exact decimal amounts and base units (docs/architecture.md, "Invariants and where they are enforced"): strings and bigints only, never float arithmetic. */
 import { HostpayError } from './errors.js';
 
 /** A uint256 holds at most 78 decimal digits; anything longer cannot be a transfer amount. */
@@ -26,7 +26,8 @@ function preview(text: string): string {
 /**
  * The decimal amount a double stands for: its shortest round-trip form (what `String(n)` prints),
  * with exponent forms written out by moving the decimal point, so `1e-7` becomes `"0.0000001"`
- * (DESIGN.md §3.3, vectors README "Facts about amounts"). NaN and infinities are `INVALID_AMOUNT`.
+ * — the amount the upstream meant, exact (docs/architecture.md, "Invariants and where they are enforced"). NaN
+ * and infinities are `INVALID_AMOUNT`.
  */
 export function decimalFromDouble(n: number): string {
   if (!Number.isFinite(n)) throw invalidAmount(`amount ${String(n)} is not a finite number`);
@@ -46,7 +47,7 @@ export function decimalFromDouble(n: number): string {
 
 /**
  * Converts a plain decimal string (`"1.005"`) to base units for `decimals`, rounding down: digits
- * beyond `decimals` are dropped, so a payout is never more than asked (DESIGN.md §3.3).
+ * beyond `decimals` are dropped, so a payout is never more than asked (docs/architecture.md, "Invariants and where they are enforced").
  * Rejects with `INVALID_AMOUNT`: empty, signs, exponent forms, anything but digits and one point,
  * more than 78 digits, zero (also after rounding down), or more than a uint256 holds.
  */

@@ -1,4 +1,4 @@
-/** Secret Manager references in settings, resolved through an injected client (DESIGN.md §8). */
+/** Secret Manager references in settings, resolved through an injected client (docs/architecture.md, "Configuration"). */
 
 /** The one method hostpay uses of `@google-cloud/secret-manager`'s `SecretManagerServiceClient`. */
 export interface SecretResolver {
@@ -91,7 +91,7 @@ async function resolveOne(client: SecretResolver, reference: string) {
 }
 
 /**
- * Resolves the settings in `names` from `env` (DESIGN.md §8): a `projects/<p>/secrets/<s>/versions/<v>`
+ * Resolves the settings in `names` from `env` (docs/architecture.md, "Configuration"): a `projects/<p>/secrets/<s>/versions/<v>`
  * value is read through `client` (created on first need when it is a factory), a plain value is used
  * as the platform mounted it. Failures name the setting and a status, never a value.
  */

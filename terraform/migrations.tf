@@ -1,4 +1,4 @@
-# Migrations are a deploy step (docs/deploy.md, "Migrations"): cloudbuild.yaml runs `hostpay migrate`
+# Migrations are a deploy step (docs/deploy.md, "6. Migrations"): cloudbuild.yaml runs `hostpay migrate`
 # as the migrator service account before `terraform apply` rolls out new code. The migrator connects the
 # way the functions do (Cloud SQL connector, IAM database authentication), owns the schema, and grants
 # each function's IAM user its runtime role; it holds no deploy role, and the deployer no database one.

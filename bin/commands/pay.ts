@@ -1,6 +1,6 @@
 /**
  * `hostpay pay`: signs a payment request as the upstream does and puts it on the running stack's payment
- * queue through the real Cloud Tasks client (DESIGN.md §4, §6, §11); `--watch` follows it to its end.
+ * queue through the real Cloud Tasks client (docs/architecture.md, "The flow"; docs/tokens.md; docs/architecture.md, "Running it locally"); `--watch` follows it to its end.
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -122,7 +122,7 @@ export async function enqueuePayment(
 ): Promise<{ created: boolean; taskName: string }> {
   const target = stack.functions.executePayment;
   if (target === null) throw new Error('the running stack does not serve executePayment');
-  // The Google client would otherwise look for the metadata server (DESIGN.md §10).
+  // The Google client would otherwise look for the metadata server (docs/architecture.md, "Platform facts").
   process.env.METADATA_SERVER_DETECTION ??= 'none';
   const client = createTasksClient({ emulatorHost: stack.tasks.endpoint });
   try {

@@ -1,6 +1,6 @@
 /**
  * `hostpay pay --watch`: follows one payout through the ledger (`payouts`, `payout_transactions`,
- * `failed_transactions`; DESIGN.md §4, §7) to its end, with a live progress line.
+ * `failed_transactions`; docs/architecture.md, "The flow" and "Database") to its end, with a live progress line.
  */
 import {
   type FailedTransaction,

@@ -1,4 +1,4 @@
-/** The local Cloud Tasks endpoint (DESIGN.md §10): start it, point TASKS_EMULATOR_HOST at `endpoint`. */
+/** The local Cloud Tasks endpoint (docs/architecture.md, "Platform facts"): start it, point TASKS_EMULATOR_HOST at `endpoint`. */
 export type { QueueSpec } from './queueSettings.js';
 export {
   type CloudTasksEmulator,

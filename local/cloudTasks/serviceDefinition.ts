@@ -1,4 +1,4 @@
-/** Loads the Cloud Tasks v2 gRPC service from the protos shipped inside `@google-cloud/tasks` (DESIGN.md §10). */
+/** Loads the Cloud Tasks v2 gRPC service from the protos shipped inside `@google-cloud/tasks` (docs/architecture.md, "Platform facts"). */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { loadPackageDefinition, type ServiceDefinition } from '@grpc/grpc-js';

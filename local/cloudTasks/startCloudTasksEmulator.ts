@@ -1,6 +1,6 @@
 /**
  * A local Cloud Tasks endpoint: the real v2 gRPC API on 127.0.0.1, HTTP dispatch at schedule time with
- * Cloud Tasks' headers, retries per queue, and name deduplication (DESIGN.md §10).
+ * Cloud Tasks' headers, retries per queue, and name deduplication (docs/architecture.md, "Platform facts").
  */
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { cloudTasksHandlers } from './grpcHandlers.js';

@@ -1,4 +1,4 @@
-/** The compiled test tokens, committed as `artifacts.json` by `compile.ts` (DESIGN.md §10). */
+/** The compiled test tokens, committed as `artifacts.json` by `compile.ts` (docs/architecture.md, "Platform facts"). */
 import { readFile } from 'node:fs/promises';
 
 /** TestToken: a standard ERC-20 · NoReturnToken: USDT-like, `transfer` returns nothing. */

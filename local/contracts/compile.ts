@@ -1,5 +1,5 @@
 /**
- * Compiles the test tokens offline with the solc-js bundled in the `solc` package (DESIGN.md §10) and,
+ * Compiles the test tokens offline with the solc-js bundled in the `solc` package (docs/architecture.md, "Platform facts") and,
  * run as a script, writes `artifacts.json` beside this file:
  *
  *   node --import tsx local/contracts/compile.ts

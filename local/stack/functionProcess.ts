@@ -1,5 +1,5 @@
 /**
- * One function served by the Functions Framework CLI in its own process group (DESIGN.md §11), as
+ * One function served by the Functions Framework CLI in its own process group (docs/architecture.md, "Running it locally"), as
  * Cloud Run would serve it: the built module, one target, one port, the environment given.
  */
 import { type ChildProcess, spawn } from 'node:child_process';

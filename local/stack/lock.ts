@@ -1,4 +1,4 @@
-/** One local stack per `.local` directory: a lock file holding the owner's PID (DESIGN.md §11). */
+/** One local stack per `.local` directory: a lock file holding the owner's PID (docs/architecture.md, "Running it locally"). */
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 

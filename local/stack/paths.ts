@@ -1,4 +1,4 @@
-/** Where the local stack keeps its files (DESIGN.md §11). */
+/** Where the local stack keeps its files (docs/architecture.md, "Running it locally"). */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

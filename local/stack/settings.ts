@@ -1,4 +1,4 @@
-/** The environment each function of the local stack runs with: the canonical settings (DESIGN.md §8, §11). */
+/** The environment each function of the local stack runs with: the canonical settings (docs/architecture.md, "Configuration" and "Running it locally"). */
 import type { AssetOverride } from '../../shared/assets.js';
 import { SETTINGS, type SettingName } from '../../shared/config/settings.js';
 
@@ -91,7 +91,7 @@ export function functionEnvironment(
     ...settings,
     // As deployed (terraform/settings.tf): a body the framework cannot parse gets a bare 400.
     NODE_ENV: 'production',
-    // Google clients would otherwise probe the metadata server (DESIGN.md §10).
+    // Google clients would otherwise probe the metadata server (docs/architecture.md, "Platform facts").
     METADATA_SERVER_DETECTION: 'none',
   };
 }

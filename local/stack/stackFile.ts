@@ -1,4 +1,4 @@
-/** `.local/stack.json`: where each piece of a running local stack listens (DESIGN.md §11, issue 7). */
+/** `.local/stack.json`: where each piece of a running local stack listens (docs/architecture.md, "Running it locally"). */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as v from 'valibot';

@@ -1,4 +1,4 @@
-/** The request's contents as a ledger row (DESIGN.md §3.3, §3.4, §4 step 4): asset, exact amount and cap, recipient. */
+/** The request's contents as a ledger row (docs/architecture.md, "Invariants and where they are enforced" and "The flow"): asset, exact amount and cap, recipient. */
 import { type AssetTable, resolveAsset } from '../assets.js';
 import { validateRecipient } from '../chain/recipient.js';
 import type { Config } from '../config.js';

@@ -1,4 +1,4 @@
-/** The tasks an attempt hands on: retries, confirmation checks, failures and upstream notices (DESIGN.md §2, §4.5, §6). */
+/** The tasks an attempt hands on: retries, confirmation checks, failures and upstream notices (docs/architecture.md, "The flow"; docs/tokens.md). */
 import {
   attemptBoundSeconds,
   DISPATCH_MARGIN_SECONDS,
@@ -136,7 +136,7 @@ export function failedFields(request: PaymentRequest, failure: FinalFailure): Fa
   };
 }
 
-/** Tells the upstream a payout is confirmed: payment-completed token to `/payment-completed` (DESIGN.md §6). */
+/** Tells the upstream a payout is confirmed: payment-completed token to `/payment-completed` (docs/tokens.md). */
 export function enqueueCompletedNotice(deps: QueueDeps, payout: Payout) {
   const config = requireSettings(deps.config, ['noticeQueue']);
   const context = payout.context as 'instant' | 'threshold' | 'batch';
@@ -147,7 +147,7 @@ export function enqueueCompletedNotice(deps: QueueDeps, payout: Payout) {
   return enqueue(deps, config.noticeQueue, url, taskName('notice-completed', payout.uniqueId, 0), { token });
 }
 
-/** Tells the upstream a payout failed for good, when its URL is configured (DESIGN.md §6). */
+/** Tells the upstream a payout failed for good, when its URL is configured (docs/tokens.md). */
 export async function enqueueFailedNotice(
   deps: QueueDeps,
   params: { request: PaymentRequest; failure: FinalFailure },

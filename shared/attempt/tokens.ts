@@ -1,4 +1,4 @@
-/** The token layouts an attempt reads and writes, bound to the configured keys and clock (DESIGN.md §6). */
+/** The token layouts an attempt reads and writes, bound to the configured keys and clock (docs/tokens.md). */
 import type { Config } from '../config.js';
 import type { Payout } from '../db/index.js';
 import {

@@ -1,4 +1,4 @@
-/** Whether the hot wallet can pay (DESIGN.md §4 step 4): read balances, then check them. */
+/** Whether the hot wallet can pay (docs/architecture.md, "The flow"): read balances, then check them. */
 import { formatUnits, getAddress } from 'ethers';
 import type { Asset } from '../assets.js';
 import { HostpayError } from '../errors.js';

@@ -1,4 +1,4 @@
-/** Handing signed bytes to the node (DESIGN.md §4, §5: "already known" and "nonce too low" are not failures). */
+/** Handing signed bytes to the node (docs/architecture.md, "The flow" and "Error codes": "already known" and "nonce too low" are not failures). */
 import { classifyError } from '../classifier.js';
 import type { ChainClient } from './client.js';
 import { parseSignedTransaction } from './sign.js';

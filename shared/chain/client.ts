@@ -1,4 +1,4 @@
-/** The chain client every chain function takes first (STYLE.md rule 1, DESIGN.md §10). */
+/** The chain client every chain function takes first (docs/architecture.md, "Conventions", docs/architecture.md, "Platform facts"). */
 import { FetchRequest, getAddress, JsonRpcProvider, Network, Wallet } from 'ethers';
 import { HostpayError } from '../errors.js';
 
@@ -25,7 +25,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
 /**
  * A JSON-RPC provider pinned to `chainId` (no `eth_chainId` probes), with ethers' 250 ms call cache off
- * (two sends in a row would otherwise see a stale nonce, DESIGN.md §10), no retries of HTTP 429 (the task
+ * (two sends in a row would otherwise see a stale nonce, docs/architecture.md, "Platform facts"), no retries of HTTP 429 (the task
  * queue retries later, RATE_LIMIT_EXCEEDED), and calls made together sent as one batch.
  */
 export function createChainClient(params: ChainClientParams): ChainClient {

@@ -3,7 +3,7 @@ import { Interface } from 'ethers';
 
 /**
  * `transfer` is declared without outputs: calldata is the same, and nothing ever decodes a return value,
- * so a USDT-like token that returns nothing works like any other (vectors README).
+ * so a USDT-like token that returns nothing from `transfer` works like any other.
  */
 export const ERC20 = new Interface([
   'function transfer(address to, uint256 amount)',

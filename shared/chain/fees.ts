@@ -1,4 +1,4 @@
-/** EIP-1559 fees under the configured cap (DESIGN.md §4 step 4, fee bumps; settings MAX_FEE_PER_GAS_GWEI, MAX_PRIORITY_FEE_PER_GAS_GWEI, FEE_BUMP_PERCENT). */
+/** EIP-1559 fees under the configured cap (docs/architecture.md, "The flow" fee bumps; settings MAX_FEE_PER_GAS_GWEI, MAX_PRIORITY_FEE_PER_GAS_GWEI, FEE_BUMP_PERCENT). */
 import { formatUnits } from 'ethers';
 import { HostpayError } from '../errors.js';
 import type { ChainClient } from './client.js';

@@ -1,4 +1,4 @@
-/** Gas limits (DESIGN.md §4 step 4; setting GAS_LIMIT_MARGIN_PERCENT). */
+/** Gas limits (docs/architecture.md, "The flow"; setting GAS_LIMIT_MARGIN_PERCENT). */
 import { getAddress } from 'ethers';
 import type { Asset } from '../assets.js';
 import type { ChainClient } from './client.js';

@@ -1,4 +1,4 @@
-/** Everything checked before a payout is signed (DESIGN.md §4 step 4), read in one batch of calls. */
+/** Everything checked before a payout is signed (docs/architecture.md, "The flow"), read in one batch of calls. */
 import type { Asset } from '../assets.js';
 import { HostpayError } from '../errors.js';
 import { type Balances, checkBalances, readBalances } from './balances.js';

@@ -1,4 +1,4 @@
-/** Receipts: whether a transaction is mined, and at what depth (DESIGN.md §4: depth and block-hash re-check). */
+/** Receipts: whether a transaction is mined, and at what depth (docs/architecture.md, "The flow": depth and block-hash re-check). */
 import { getAddress } from 'ethers';
 import type { ChainClient } from './client.js';
 import { quantity, smallQuantity } from './rpc.js';

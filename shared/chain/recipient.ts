@@ -1,4 +1,4 @@
-/** The recipient check of an attempt (DESIGN.md §4 step 4). */
+/** The recipient check of an attempt (docs/architecture.md, "The flow"). */
 import { getAddress, ZeroAddress } from 'ethers';
 import { HostpayError } from '../errors.js';
 

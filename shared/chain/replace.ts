@@ -1,4 +1,4 @@
-/** Replacing a stuck transaction at its nonce (DESIGN.md §4: fee bumps and cancellation). */
+/** Replacing a stuck transaction at its nonce (docs/architecture.md, "The flow": fee bumps and cancellation). */
 import { bumpFees, type FeePolicy } from './fees.js';
 import { parseSignedTransaction } from './sign.js';
 import { NATIVE_TRANSFER_GAS, type UnsignedTransaction } from './transfer.js';

@@ -1,4 +1,4 @@
-/** Signing offline (DESIGN.md §3.1: the hash is known, and stored, before anything is broadcast). */
+/** Signing offline (docs/architecture.md, "Invariants and where they are enforced": the hash is known, and stored, before anything is broadcast). */
 import { getAddress, Transaction } from 'ethers';
 import { HostpayError } from '../errors.js';
 import type { ChainClient } from './client.js';

@@ -1,4 +1,4 @@
-/** What the node says of a stored transaction now, for an operator's view (DESIGN.md §2 adminApi show). */
+/** What the node says of a stored transaction now, for an operator's view (docs/architecture.md, "The flow" adminApi show). */
 import type { ChainClient } from './client.js';
 import { getReceipt } from './receipt.js';
 

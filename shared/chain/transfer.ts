@@ -1,4 +1,4 @@
-/** The payout transaction itself (DESIGN.md §3.4: the right asset; §4 step 4: EIP-1559). */
+/** The payout transaction itself (docs/architecture.md, "Invariants and where they are enforced": the right asset; §4 step 4: EIP-1559). */
 import { getAddress } from 'ethers';
 import type { Asset } from '../assets.js';
 import { HostpayError } from '../errors.js';

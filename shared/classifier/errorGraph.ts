@@ -1,4 +1,4 @@
-/** Finds the error objects nested inside a thrown value, outermost first (DESIGN.md §5). */
+/** Finds the error objects nested inside a thrown value, outermost first (docs/architecture.md, "Error codes"). */
 
 /** Any object met while walking; fields are read defensively, never trusted. */
 export type ErrorNode = Record<string, unknown>;

@@ -1,5 +1,5 @@
 /**
- * Static classification tables (DESIGN.md §5): ethers v6 codes, JSON-RPC codes, HTTP statuses,
+ * Static classification tables (docs/architecture.md, "Error codes"): ethers v6 codes, JSON-RPC codes, HTTP statuses,
  * Node errno codes, and the node and message patterns read last, in the spirit of viem's
  * `nodeMessage` fields (src/errors/node.ts).
  */
@@ -9,7 +9,7 @@ import { type ErrorNode, httpStatusOf, isJsonRpcError } from './errorGraph.js';
 /**
  * What one rule concluded. `rank` 0 is proof (a code that means exactly this), 1 a strong hint,
  * 2 a container's default that any message pattern overrides. `lookup`: our transaction may be
- * in the pool or mined already, look its hashes up before anything else (DESIGN.md §4, §5).
+ * in the pool or mined already, look its hashes up before anything else (docs/architecture.md, "The flow" and "Error codes").
  */
 export interface Verdict {
   readonly code: ErrorCode;

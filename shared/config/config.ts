@@ -1,4 +1,4 @@
-/** The typed configuration every function starts from (DESIGN.md §4 defaults, §8). */
+/** The typed configuration every function starts from (docs/architecture.md, "The flow" and "Configuration"). */
 import type { SettingValues } from './parsers.js';
 import type { FunctionName, SettingName } from './settings.js';
 

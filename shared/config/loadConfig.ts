@@ -1,4 +1,4 @@
-/** Loads and validates every setting once at cold start (DESIGN.md §8, STYLE.md rule 2). */
+/** Loads and validates every setting once at cold start (docs/architecture.md, "Configuration" docs/architecture.md, "Conventions"). */
 import * as v from 'valibot';
 import { databaseUrlProblem } from '../db/databaseUrl.js';
 import { HostpayError } from '../errors.js';
@@ -161,7 +161,7 @@ function configError(problems: readonly Problem[]): HostpayError {
 }
 
 /**
- * Reads every setting from `env` (DESIGN.md §8): secrets through Secret Manager references or as
+ * Reads every setting from `env` (docs/architecture.md, "Configuration"): secrets through Secret Manager references or as
  * mounted, numbers strictly, fee caps exactly into wei. Settings with no default are required when
  * `functionName` reads them (all when it is absent); a secret the function does not read is not
  * resolved. Every problem is reported at once, one line per setting, as CONFIG_INVALID; a secret

@@ -1,4 +1,4 @@
-/** A valibot schema per setting: the raw environment string in, the typed value out (DESIGN.md §8). */
+/** A valibot schema per setting: the raw environment string in, the typed value out (docs/architecture.md, "Configuration"). */
 import { getAddress, isAddress, ZeroAddress } from 'ethers';
 import * as v from 'valibot';
 import { CONTEXTS } from '../token/index.js';

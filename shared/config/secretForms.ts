@@ -1,4 +1,4 @@
-/** The pieces of a secret that could leak on their own, for log redaction (DESIGN.md §3.5). */
+/** The pieces of a secret that could leak on their own, for log redaction (docs/architecture.md, "Invariants and where they are enforced"). */
 import { SETTINGS } from './settings.js';
 
 // API keys in RPC and webhook URLs are long; shorter path parts (`v2`, `mainnet`) are not secrets.

@@ -1,6 +1,6 @@
-/** Which setting each function reads, for the loader and the Terraform checks (DESIGN.md §8, §10). */
+/** Which setting each function reads, for the loader and the Terraform checks (docs/architecture.md, "Configuration" and "Platform facts"). */
 
-/** The deployed functions (DESIGN.md §2). */
+/** The deployed functions (docs/architecture.md, "The flow"). */
 export const FUNCTION_NAMES = [
   'executePayment',
   'retryPayment',
@@ -207,7 +207,7 @@ const TABLE = [
   ),
 ] as const satisfies readonly SettingSpec[];
 
-/** Every setting hostpay reads, in documentation order (DESIGN.md §8). */
+/** Every setting hostpay reads, in documentation order (docs/architecture.md, "Configuration"). */
 export const SETTINGS: readonly SettingSpec[] = TABLE;
 
 /** The environment variable name of each setting. */

@@ -1,4 +1,4 @@
-/** The next nonce of a hot wallet, from the database under the wallet's row lock (DESIGN §4.4). */
+/** The next nonce of a hot wallet, from the database under the wallet's row lock (docs/architecture.md, "The flow"). */
 import type { SqlClient } from './client.js';
 import { type Row, toNumber } from './columns.js';
 import { withDatabaseErrors } from './sqlState.js';

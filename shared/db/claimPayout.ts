@@ -1,4 +1,4 @@
-/** Takes the ledger row of a payout, creating it on first delivery, under a lease (DESIGN §3.1, §4.2). */
+/** Takes the ledger row of a payout, creating it on first delivery, under a lease (docs/architecture.md, "Invariants and where they are enforced" and "The flow"). */
 import type { SqlClient } from './client.js';
 import { numericParam, type Row } from './columns.js';
 import { acquireLease } from './payoutLease.js';
@@ -19,7 +19,7 @@ export interface PayoutRequest {
   recipient: string;
   /** The requested decimal amount, kept exactly. */
   amountDecimal: string;
-  /** The amount in base units, rounded down once (DESIGN §3.3). */
+  /** The amount in base units, rounded down once (docs/architecture.md, "Invariants and where they are enforced"). */
   amountBaseUnits: bigint;
 }
 

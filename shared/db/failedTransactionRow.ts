@@ -1,7 +1,7 @@
-/** A `failed_transactions` row (DESIGN §7) as the data-access functions return it. */
+/** A `failed_transactions` row (docs/architecture.md, "Database") as the data-access functions return it. */
 import { type Row, toDate, toDateOrNull, toNumber, toStringOrNull } from './columns.js';
 
-/** DESIGN §7 status values; FAILED_TRANSACTION_TRANSITIONS says which changes are allowed. */
+/** docs/architecture.md, "Database" status values; FAILED_TRANSACTION_TRANSITIONS says which changes are allowed. */
 export const FAILED_TRANSACTION_STATUSES = [
   'failed_pending_review',
   'failed_retryable',

@@ -1,4 +1,4 @@
-/** Status changes of `failed_transactions`, validated against one table (DESIGN §7). */
+/** Status changes of `failed_transactions`, validated against one table (docs/architecture.md, "Database"). */
 import { HostpayError } from '../errors.js';
 import type { SqlClient } from './client.js';
 import type { Row } from './columns.js';
@@ -104,7 +104,7 @@ export function updateFailedTransactionStatus(
   });
 }
 
-/** Marks a failure recovered by a later transaction (DESIGN §7); allowed by the same table. */
+/** Marks a failure recovered by a later transaction (docs/architecture.md, "Database"); allowed by the same table. */
 export function markRecovered(
   sql: SqlClient,
   params: { uniqueId: string; recoveryTxHash: string; recoveredBy: string; adminNote?: string },

@@ -1,4 +1,4 @@
-/** Reads of the payout ledger (DESIGN §3.1, §3.2). */
+/** Reads of the payout ledger (docs/architecture.md, "Invariants and where they are enforced"). */
 import type { SqlClient } from './client.js';
 import type { Row } from './columns.js';
 import { FINAL_PAYOUT_STATUSES, type Payout, payoutFromRow } from './payoutRow.js';
@@ -12,7 +12,7 @@ export function getPayout(sql: SqlClient, params: { uniqueId: string }): Promise
   });
 }
 
-/** Unfinished payouts nobody holds that have not moved for `olderThanSeconds`, oldest first (DESIGN §3.2). */
+/** Unfinished payouts nobody holds that have not moved for `olderThanSeconds`, oldest first (docs/architecture.md, "Invariants and where they are enforced"). */
 export function listStuckPayouts(
   sql: SqlClient,
   params: { olderThanSeconds: number; limit: number },

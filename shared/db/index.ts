@@ -1,4 +1,4 @@
-/** The database layer (DESIGN §3, §4, §7): every data-access function takes a postgres.js client first. */
+/** The database layer (docs/architecture.md, "Invariants and where they are enforced", "The flow" and "Database"): every data-access function takes a postgres.js client first. */
 export * from './allocateNonce.js';
 export * from './claimPayout.js';
 export { inTransaction, type SqlClient } from './client.js';

@@ -1,4 +1,4 @@
-/** Records a final failure in `failed_transactions`, idempotently (DESIGN §3.2, §7). */
+/** Records a final failure in `failed_transactions`, idempotently (docs/architecture.md, "Invariants and where they are enforced" and "Database"). */
 import type postgres from 'postgres';
 import type { SqlClient } from './client.js';
 import type { Row } from './columns.js';

@@ -1,4 +1,4 @@
-/** Reads of `failed_transactions` for operators and the recovery job (DESIGN §2, §7). */
+/** Reads of `failed_transactions` for operators and the recovery job (docs/architecture.md, "The flow" and "Database"). */
 import type { SqlClient } from './client.js';
 import { type Row, toNumber } from './columns.js';
 import {
@@ -61,7 +61,7 @@ export function listFailedTransactions(
 
 /**
  * Failures marked retryable whose cooldown (since the last retry, or since recorded) has passed and whose automated retries are not spent, oldest
- * first: the recovery job's work list (DESIGN §2, RECOVERY_* settings).
+ * first: the recovery job's work list (docs/architecture.md, "The flow" RECOVERY_* settings).
  */
 export function listRetryableFailures(
   sql: SqlClient,

@@ -1,4 +1,4 @@
-/** The payout ledger row (DESIGN §3.1, §7) as the data-access functions return it. */
+/** The payout ledger row (docs/architecture.md, "Invariants and where they are enforced" and "Database") as the data-access functions return it. */
 import {
   type Row,
   toBigInt,

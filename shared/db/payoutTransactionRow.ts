@@ -1,4 +1,4 @@
-/** A signed transaction of a payout (DESIGN §3.1) as the data-access functions return it. */
+/** A signed transaction of a payout (docs/architecture.md, "Invariants and where they are enforced") as the data-access functions return it. */
 import {
   type Row,
   toBigInt,

@@ -1,4 +1,4 @@
-/** The record of every signed transaction of a payout, written before broadcast (DESIGN §3.1, §4.3). */
+/** The record of every signed transaction of a payout, written before broadcast (docs/architecture.md, "Invariants and where they are enforced" and "The flow"). */
 import { HostpayError } from '../errors.js';
 import type { SqlClient } from './client.js';
 import { numericParam, type Row } from './columns.js';

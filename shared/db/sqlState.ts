@@ -1,4 +1,4 @@
-/** PostgreSQL errors told apart by SQLSTATE and socket error code, never by message text (DESIGN §4.6). */
+/** PostgreSQL errors told apart by SQLSTATE and socket error code, never by message text (docs/architecture.md, "The flow"). */
 import { coerceError, HostpayError } from '../errors.js';
 
 /** The SQLSTATE codes hostpay reacts to (PostgreSQL appendix A). */

@@ -1,4 +1,4 @@
-/** recordFailure's work: store the final failure, alert, tell the upstream (DESIGN.md §2, §3.2). */
+/** recordFailure's work: store the final failure, alert, tell the upstream (docs/architecture.md, "The flow" and "Invariants and where they are enforced"). */
 import type { IncomingWebhook } from '@slack/webhook';
 import { enqueueFailedNotice } from '../attempt/schedule.js';
 import { readVerifiedFailure, readVerifiedRequest } from '../attempt/tokens.js';

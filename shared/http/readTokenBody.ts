@@ -31,7 +31,7 @@ export function readJsonBody(req: BodyRequest, maxBytes: number): Record<string,
 }
 
 /**
- * Reads `{"token": "..."}` from a task delivery (DESIGN.md §4 step 1). Refuses a wrong method,
+ * Reads `{"token": "..."}` from a task delivery (docs/architecture.md, "The flow"). Refuses a wrong method,
  * an oversized body, a body that is not a JSON object and a missing or non-string token.
  */
 export function readTokenBody(req: BodyRequest, maxBytes: number): { token: string } {

@@ -1,4 +1,4 @@
-/** Request bodies of the admin API, validated with valibot (DESIGN.md §2). */
+/** Request bodies of the admin API, validated with valibot (docs/architecture.md, "The flow"). */
 import * as v from 'valibot';
 import { RequestError } from '../http/requestError.js';
 import { hasControlCharacter } from '../text.js';

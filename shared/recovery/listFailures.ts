@@ -1,4 +1,4 @@
-/** `GET /failed-transactions`: the query, validated, and the page it selects (DESIGN.md §2, §7). */
+/** `GET /failed-transactions`: the query, validated, and the page it selects (docs/architecture.md, "The flow" and "Database"). */
 import * as v from 'valibot';
 import {
   FAILED_TRANSACTION_STATUSES,

@@ -1,4 +1,4 @@
-/** A failure whose retry confirmed on chain becomes `recovered` with the hash (DESIGN.md §2, §7). */
+/** A failure whose retry confirmed on chain becomes `recovered` with the hash (docs/architecture.md, "The flow" and "Database"). */
 import {
   type FailedTransaction,
   getPayout,

@@ -1,4 +1,4 @@
-/** An operator request refused with the facts an operator needs to act on it (DESIGN.md §2). */
+/** An operator request refused with the facts an operator needs to act on it (docs/architecture.md, "The flow"). */
 import { RequestError } from '../http/requestError.js';
 
 /** A RequestError whose `details` (e.g. both statuses of a refused transition) go into the answer. */

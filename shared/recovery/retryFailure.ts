@@ -1,4 +1,4 @@
-/** `POST /failed-transactions/{unique_id}/retry` and the automated retry: a new attempt cycle (DESIGN.md §2, §3.1). */
+/** `POST /failed-transactions/{unique_id}/retry` and the automated retry: a new attempt cycle (docs/architecture.md, "The flow" and "Invariants and where they are enforced"). */
 
 import { cycleKey, enqueueAttempt } from '../attempt/schedule.js';
 import { requireSettings } from '../config.js';

@@ -1,4 +1,4 @@
-/** The signed request that starts or resumes a payout from what the database holds (DESIGN.md §2, §6). */
+/** The signed request that starts or resumes a payout from what the database holds (docs/architecture.md, "The flow"; docs/tokens.md). */
 import type { FailedTransaction, Payout } from '../db/index.js';
 import { HostpayError } from '../errors.js';
 import { CONTEXTS, type PaymentRequest } from '../token/index.js';

@@ -1,4 +1,4 @@
-/** One run of the recovery job (DESIGN.md §2): reconcile recovered payouts, retry transient failures, sweep. */
+/** One run of the recovery job (docs/architecture.md, "The flow"): reconcile recovered payouts, retry transient failures, sweep. */
 import { listFailedTransactions, listRetryableFailures } from '../db/index.js';
 import { RequestError } from '../http/requestError.js';
 import type { Logger } from '../log.js';

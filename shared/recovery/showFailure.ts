@@ -1,4 +1,4 @@
-/** `GET /failed-transactions/{unique_id}`: the failure, its ledger row and every signed transaction (DESIGN.md §2). */
+/** `GET /failed-transactions/{unique_id}`: the failure, its ledger row and every signed transaction (docs/architecture.md, "The flow"). */
 import {
   type FailedTransaction,
   getFailedTransaction,

@@ -1,4 +1,4 @@
-/** The sweep: ledger payouts stuck in a working status with nobody on them go back on the retry queue (DESIGN.md §2, §3.2). */
+/** The sweep: ledger payouts stuck in a working status with nobody on them go back on the retry queue (docs/architecture.md, "The flow" and "Invariants and where they are enforced"). */
 import { enqueueAttempt, enqueueFailure } from '../attempt/schedule.js';
 import { encodeRequestToken } from '../attempt/tokens.js';
 import { requireSettings } from '../config.js';

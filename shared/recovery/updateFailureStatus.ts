@@ -1,4 +1,4 @@
-/** `PUT /failed-transactions/{unique_id}/status`: an operator's status change, only along the table (DESIGN.md §2, §7). */
+/** `PUT /failed-transactions/{unique_id}/status`: an operator's status change, only along the table (docs/architecture.md, "The flow" and "Database"). */
 import {
   canTransitionFailedTransaction,
   type FailedTransaction,

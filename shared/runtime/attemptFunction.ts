@@ -1,4 +1,4 @@
-/** executePayment and retryPayment are one adapter over the attempt (DESIGN.md §4), deployed twice. */
+/** executePayment and retryPayment are one adapter over the attempt (docs/architecture.md, "The flow"), deployed twice. */
 import { runAttempt } from '../attempt/runAttempt.js';
 import { readTokenBody } from '../http/readTokenBody.js';
 import { type CreateDepsOptions, createAttemptDeps, healthProbes } from './createDeps.js';

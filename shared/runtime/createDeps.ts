@@ -1,4 +1,4 @@
-/** The one place a cold start is wired (STYLE.md rule 2): configuration, then every client, once. */
+/** The one place a cold start is wired (docs/architecture.md, "Conventions"): configuration, then every client, once. */
 import { IncomingWebhook } from '@slack/webhook';
 import { buildAssetTable } from '../assets.js';
 import type { AttemptDeps } from '../attempt/types.js';

@@ -1,4 +1,4 @@
-/** `GET /health` (DESIGN.md §6): each component's state, 200 when all answer, 503 otherwise, no secret. */
+/** `GET /health` (docs/tokens.md): each component's state, 200 when all answer, 503 otherwise, no secret. */
 
 /** A probe answers when it resolves; a throw or a timeout marks its component down. */
 export type HealthProbe = () => Promise<unknown>;

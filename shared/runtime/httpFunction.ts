@@ -25,7 +25,7 @@ export interface HttpAnswer {
 
 export interface HttpFunctionOptions<D extends BaseDeps> {
   name: FunctionName;
-  /** Builds the dependencies once per instance (STYLE.md rule 2); retried on the next request if it fails. */
+  /** Builds the dependencies once per instance (docs/architecture.md, "Conventions"); retried on the next request if it fails. */
   createDeps: () => Promise<D>;
   health: (deps: D) => Record<string, HealthProbe>;
   handle: (deps: D, req: Request, logger: Logger) => Promise<HttpAnswer>;
@@ -36,7 +36,7 @@ export interface HttpFunctionOptions<D extends BaseDeps> {
 /**
  * Wraps a handler as a Functions Framework HTTP function. A request refused as bad input answers its own
  * status; anything else unexpected answers 500 with only an error code, so the queue redelivers and the
- * ledger makes the redelivery safe (DESIGN.md §4 step 6).
+ * ledger makes the redelivery safe (docs/architecture.md, "The flow").
  */
 export function createHttpFunction<D extends BaseDeps>(
   options: HttpFunctionOptions<D>,

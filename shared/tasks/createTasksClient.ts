@@ -1,4 +1,4 @@
-/** The real Cloud Tasks client, pointed at Google or at the local endpoint (DESIGN.md §10). */
+/** The real Cloud Tasks client, pointed at Google or at the local endpoint (docs/architecture.md, "Platform facts"). */
 import { CloudTasksClient } from '@google-cloud/tasks';
 import { credentials } from '@grpc/grpc-js';
 import { HostpayError } from '../errors.js';

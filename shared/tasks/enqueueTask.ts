@@ -1,4 +1,4 @@
-/** Creating one HTTP task, named so that a repeat is a no-op (DESIGN.md §2, §4 step 5, §6). */
+/** Creating one HTTP task, named so that a repeat is a no-op (docs/architecture.md, "The flow"; docs/tokens.md). */
 import type { CloudTasksClient } from '@google-cloud/tasks';
 import { status } from '@grpc/grpc-js';
 import { coerceError, HostpayError } from '../errors.js';

@@ -1,4 +1,4 @@
-/** Deterministic Cloud Tasks task ids, so a repeated enqueue is refused as a duplicate (DESIGN.md §2, §6). */
+/** Deterministic Cloud Tasks task ids, so a repeated enqueue is refused as a duplicate (docs/architecture.md, "The flow"; docs/tokens.md). */
 import { createHash } from 'node:crypto';
 
 /** Cloud Tasks task ids: letters, digits, `-` and `_`, at most 500 characters. */

@@ -1,4 +1,4 @@
-/** Byte layout primitives of the upstream token format (DESIGN.md §6, vectors README "Common rules"). */
+/** Byte layout primitives of the upstream token format (docs/tokens.md, "Common rules"). */
 import { HostpayError } from '../errors.js';
 
 /** Longest string a u8 length prefix can announce. */

@@ -1,4 +1,4 @@
-/** The signed token codec (DESIGN.md §6; layouts in docs/tokens.md). */
+/** The signed token codec (docs/tokens.md; layouts in docs/tokens.md). */
 export { MAX_STRING_BYTES, truncateUtf8 } from './binary.js';
 export * from './paymentCompleted.js';
 export * from './paymentFailed.js';

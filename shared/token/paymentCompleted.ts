@@ -23,7 +23,7 @@ export type PaymentCompletedInput = Omit<PaymentCompleted, 'timestamp' | 'gas_us
   block_number: bigint | number;
 };
 
-/** Writes the payment-completed token HostPay1 decodes (DESIGN.md §6). */
+/** Writes the payment-completed token HostPay1 decodes (docs/tokens.md). */
 export function encodePaymentCompleted(
   fields: PaymentCompletedInput,
   options: { key: string; now: number },

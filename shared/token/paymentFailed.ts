@@ -1,4 +1,4 @@
-/** hostpay's payment-failed layout (→ recordFailure and HostPay1 `/payment-failed`), DESIGN.md §6. */
+/** hostpay's payment-failed layout (→ recordFailure and HostPay1 `/payment-failed`), docs/tokens.md. */
 import * as v from 'valibot';
 import { MAX_STRING_BYTES, TokenReader, TokenWriter, truncateUtf8 } from './binary.js';
 import { type DecodeOptions, SIGNATURE_BYTES, seal, unwrap } from './signing.js';

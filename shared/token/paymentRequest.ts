@@ -1,4 +1,4 @@
-/** The payment request (HostPay1 → hostpay) and hostpay's retry token: one layout (DESIGN.md §6). */
+/** The payment request (HostPay1 → hostpay) and hostpay's retry token: one layout (docs/tokens.md). */
 import * as v from 'valibot';
 import { TokenReader, TokenWriter } from './binary.js';
 import { type DecodeOptions, SIGNATURE_BYTES, seal, unwrap } from './signing.js';
@@ -11,7 +11,7 @@ const LOWER = /^[^A-Z]*$/;
 
 /**
  * The decoded fields. Address checksum and amount sign or finiteness are not judged here: a signed request
- * with a bad address or amount is a recorded failure, not a bad token (DESIGN.md §3.2).
+ * with a bad address or amount is a recorded failure, not a bad token (docs/architecture.md, "Invariants and where they are enforced").
  */
 export const PaymentRequestSchema = v.object({
   unique_id: v.pipe(v.string(), v.minLength(1, 'unique_id is empty'), v.maxLength(255)),

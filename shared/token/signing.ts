@@ -1,9 +1,9 @@
-/** Signing, verification, freshness and the text form of tokens (DESIGN.md §6). */
+/** Signing, verification, freshness and the text form of tokens (docs/tokens.md). */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { HostpayError } from '../errors.js';
 
 export const SIGNATURE_BYTES = 16;
-/** The upstream's floor: a raw token under this length is "too small" (vectors README). */
+/** The upstream's floor: a raw token under this length is "too small" (docs/tokens.md, "Common rules"). */
 export const MIN_TOKEN_BYTES = 52;
 export const DEFAULT_MAX_AGE_SECONDS = 7200;
 export const DEFAULT_MAX_FUTURE_SECONDS = 5;

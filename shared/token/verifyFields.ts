@@ -1,4 +1,4 @@
-/** The common end of every decoder: signature, then text, then schema, then freshness (DESIGN.md §4.1, §6). */
+/** The common end of every decoder: signature, then text, then schema, then freshness (docs/architecture.md, "The flow"; docs/tokens.md). */
 import * as v from 'valibot';
 import { HostpayError } from '../errors.js';
 import type { TokenReader } from './binary.js';
@@ -8,7 +8,7 @@ export type TokenLayout = 'payment_request' | 'payment_completed' | 'payment_fai
 
 /**
  * TOKEN_EXPIRED for a token whose signature is valid: `fields` holds what it says, so the caller can record
- * the request as a failure instead of dropping it (DESIGN.md §3.2).
+ * the request as a failure instead of dropping it (docs/architecture.md, "Invariants and where they are enforced").
  */
 export class TokenExpiredError<T> extends HostpayError {
   readonly layout: TokenLayout;

@@ -1,5 +1,5 @@
 -- migrate:up
--- The upstream's failed_transactions (DESIGN §7), corrected: from_amount NUMERIC(38,18) instead of (18,8),
+-- The upstream's failed_transactions (docs/architecture.md, "Database"), corrected: from_amount NUMERIC(38,18) instead of (18,8),
 -- timestamptz, one row per unique_id, status and length checks. Token strings are at most 255 bytes,
 -- so every column fed from a token is VARCHAR(255): a bad currency or address must still be recordable.
 CREATE TABLE failed_transactions (

@@ -1,5 +1,5 @@
 -- migrate:up
--- The payout ledger (DESIGN §3.1, §4): one row per unique_id, holding the validated request, its state
+-- The payout ledger (docs/architecture.md, "Invariants and where they are enforced" and "The flow"): one row per unique_id, holding the validated request, its state
 -- and the lease that keeps two deliveries from working on it at once.
 CREATE TABLE payouts (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -1,5 +1,5 @@
 -- migrate:up
--- Every signed transaction of a payout (DESIGN §3.1), written before it is broadcast, so a later attempt
+-- Every signed transaction of a payout (docs/architecture.md, "Invariants and where they are enforced"), written before it is broadcast, so a later attempt
 -- can find it on chain, rebroadcast the same bytes or replace it at the same nonce.
 CREATE TABLE payout_transactions (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

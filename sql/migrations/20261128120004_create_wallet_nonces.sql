@@ -1,5 +1,5 @@
 -- migrate:up
--- The next nonce of each hot wallet per chain (DESIGN §4), taken under this row's lock.
+-- The next nonce of each hot wallet per chain (docs/architecture.md, "The flow"), taken under this row's lock.
 CREATE TABLE wallet_nonces (
   chain_id bigint NOT NULL,
   address varchar(42) NOT NULL,

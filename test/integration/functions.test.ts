@@ -1,5 +1,5 @@
 /**
- * executePayment, retryPayment and recordFailure end to end (issue 5): real PostgreSQL, anvil behind a
+ * executePayment, retryPayment and recordFailure end to end: real PostgreSQL, anvil behind a
  * proxy, the local Cloud Tasks endpoint, the functions through the Functions Framework.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * Recovery end to end (issue 6): recoverPayments and adminApi against payouts that failed or stalled for
+ * Recovery end to end: recoverPayments and adminApi against payouts that failed or stalled for
  * real, on PostgreSQL, anvil, the local Cloud Tasks endpoint and the functions; the chain is the judge.
  */
 import assert from 'node:assert/strict';

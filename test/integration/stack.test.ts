@@ -1,6 +1,6 @@
 /**
  * `npm start` as a developer runs it: the stack in a child process, paid through with `hostpay pay --watch`,
- * then stopped with SIGTERM, leaving no process and no port behind (DESIGN.md §11, issue 7).
+ * then stopped with SIGTERM, leaving no process and no port behind (docs/architecture.md, "Running it locally").
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';

@@ -1,4 +1,4 @@
-/** The live schema as normalized DDL text, compared with the committed `sql/schema.sql` (STYLE.md rule 5). */
+/** The live schema as normalized DDL text, compared with the committed `sql/schema.sql` (docs/architecture.md, "Conventions"). */
 import type postgres from 'postgres';
 
 export const SCHEMA_FILE = new URL('../../sql/schema.sql', import.meta.url);

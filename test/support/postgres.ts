@@ -1,5 +1,5 @@
 /**
- * Real PostgreSQL for tests (DESIGN §10). One server per mocha process, started on first use and stopped
+ * Real PostgreSQL for tests (docs/architecture.md, "Platform facts"). One server per mocha process, started on first use and stopped
  * by a root `after` hook; a template database migrated once; each test file gets its own clone.
  *
  *   import { createTestDatabase, type TestDatabase } from '../support/postgres.js';

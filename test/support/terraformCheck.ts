@@ -1,5 +1,5 @@
 /**
- * The offline Terraform checks (docs/deploy.md, "What was checked offline"), wired together: parse a module, evaluate it with the
+ * The offline Terraform checks (docs/deploy.md, "What was checked offline and what needs a real project"), wired together: parse a module, evaluate it with the
  * example variables, and run the schema, convention, code-agreement and access checks on it.
  */
 import { spawnSync } from 'node:child_process';

@@ -199,7 +199,7 @@ describe('config', () => {
     }
   });
 
-  describe('defaults (DESIGN.md §4)', () => {
+  describe('defaults (docs/architecture.md, "The flow")', () => {
     const defaults: [string, keyof Config, unknown][] = [
       ['HOSTPAY_ENV', 'env', 'production'],
       ['CLOUD_SQL_IP_TYPE', 'cloudSqlIpType', 'PRIVATE'],

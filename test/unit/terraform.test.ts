@@ -14,7 +14,7 @@ import {
 } from '../support/terraformCheck.js';
 import { entrySourceFile } from '../support/terraformExports.js';
 
-// The real terraform/ against the real code (docs/deploy.md, "What was checked offline"), evaluated with terraform.tfvars.example.
+// The real terraform/ against the real code (docs/deploy.md, "What was checked offline and what needs a real project"), evaluated with terraform.tfvars.example.
 describe('terraform/', () => {
   let context: TerraformCheckContext;
   before(async () => {
