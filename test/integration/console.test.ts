@@ -19,6 +19,8 @@ import { broadcastAndCrash, recordTimeoutFailure } from '../support/recoveryFlow
 
 const OPERATOR = 'ops@example.com';
 const FUNDED = 100n * 10n ** 18n;
+/** A unique_id the upstream may send (no control characters) that would run script if parsed as HTML. */
+const HOSTILE = "console-<img src=x onerror='document.body.dataset.owned=1'>";
 const doc = OPENAPI as unknown as Parameters<typeof checkExchange>[0];
 
 describe('operators console in headless Chromium', function () {
@@ -85,7 +87,11 @@ describe('operators console in headless Chromium', function () {
 
   it('shows a payout appear and confirm in the live table, filters it, and opens its detail', async () => {
     await h.pay({ unique_id: 'console-paid', from_amount: 0.01 });
+    await h.pay({ unique_id: HOSTILE, from_amount: 0.01 });
     await waitForStatus('console-paid', 'confirmed');
+    await c.page.waitForSelector(row(HOSTILE));
+    assert.equal(await c.page.$eval(`${row(HOSTILE)} a`, (el) => el.textContent), HOSTILE, 'shown as text');
+    assert.equal(await c.page.$(`${row(HOSTILE)} img`), null, 'never parsed as HTML');
     await c.screenshot('payouts');
     await c.page.select('select[name="status"]', 'failed');
     await c.page.waitForSelector(row('console-paid'), { hidden: true });
