@@ -1,6 +1,6 @@
 locals {
   # Which function reads which setting: a mirror of SETTINGS in shared/config/settings.ts, which the
-  # offline check (test/unit/terraform.test.ts) compares with this table and with what each function
+  # offline check (test/unit/terraform/module.test.ts) compares with this table and with what each function
   # is given. Functions get exactly the settings they read, and secrets only where they are read.
   # adminApi is a chain function on purpose: it signs operators' cancels (WALLET_PRIVATE_KEY) and signs
   # the retry tokens it queues (TOKEN_SIGNING_KEY); recoverPayments and recordFailure never sign a

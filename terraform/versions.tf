@@ -1,4 +1,4 @@
-# The offline checks (test/unit/terraform.test.ts) read the provider schemas extracted into .schema/ from
+# The offline checks (test/unit/terraform/module.test.ts) read the provider schemas extracted into .schema/ from
 # these exact provider versions; upgrading a provider means re-running scripts/extract-provider-schema.mjs.
 
 terraform {

@@ -2,7 +2,7 @@
  * Real PostgreSQL for tests (docs/architecture.md, "Platform facts"). One server per mocha process, started on first use and stopped
  * by a root `after` hook; a template database migrated once; each test file gets its own clone.
  *
- *   import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+ *   import { createTestDatabase, type TestDatabase } from './postgres.js';
  *   let db: TestDatabase;
  *   before(async () => { db = await createTestDatabase(); });
  *   after(() => db.drop());
