@@ -5,7 +5,7 @@
  * parameters and turns them into a verified `ssl` option instead.
  */
 import { readFileSync } from 'node:fs';
-import type { ConnectionOptions } from 'node:tls';
+import { type ConnectionOptions, checkServerIdentity } from 'node:tls';
 import { HostpayError } from '../errors.js';
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
@@ -98,9 +98,19 @@ export function postgresConnection(databaseUrl: string): { url: string; ssl: Pos
         url: stripped,
         ssl: { rejectUnauthorized: true, ...(ca ? { ca } : {}), checkServerIdentity: () => undefined },
       };
-    case 'verify-full':
-      // Node checks the host name (postgres.js passes it as `servername`, or the IP) against the certificate.
-      return { url: stripped, ssl: { rejectUnauthorized: true, ...(ca ? { ca } : {}) } };
+    case 'verify-full': {
+      // The URL's host against the certificate, explicitly: for an IP address postgres.js gives Node no
+      // server name, and Node would then check the certificate against "localhost".
+      const host = url.hostname.replace(/^\[|\]$/g, '');
+      return {
+        url: stripped,
+        ssl: {
+          rejectUnauthorized: true,
+          ...(ca ? { ca } : {}),
+          checkServerIdentity: (_name, cert) => checkServerIdentity(host, cert),
+        },
+      };
+    }
   }
 }
 
