@@ -1,16 +1,11 @@
-/** Where `hostpay failed` and `hostpay payouts` send their requests: the admin API over HTTP, or the database directly. */
+/**
+ * Where `hostpay failed` and `hostpay payouts` send their requests: the admin API over HTTP, or the same
+ * route table in process over the database (`shared/admin/routes.ts`), so both answer alike.
+ */
+import { dispatchAdmin } from '../shared/admin/routes.js';
 import { loadConfig } from '../shared/config.js';
 import { createSqlClient } from '../shared/db/createSqlClient.js';
-import { listPayouts } from '../shared/db/index.js';
-import { RequestError } from '../shared/http/requestError.js';
-import { RetryBodySchema, readAdminBody, StatusBodySchema } from '../shared/recovery/adminBody.js';
-import { listFailures, parseListQuery } from '../shared/recovery/listFailures.js';
-import { parsePayoutsQuery, showPayout } from '../shared/recovery/payouts.js';
-import { Refusal } from '../shared/recovery/refusal.js';
-import { retryFailure } from '../shared/recovery/retryFailure.js';
-import { showFailure } from '../shared/recovery/showFailure.js';
-import { failureJson, payoutJson, transactionJson } from '../shared/recovery/toJson.js';
-import { updateFailureStatus } from '../shared/recovery/updateFailureStatus.js';
+import { createLogger } from '../shared/log.js';
 import { createTasksClient } from '../shared/tasks/createTasksClient.js';
 
 /** An answer as the admin API gives it: HTTP status and JSON body. */
@@ -32,6 +27,21 @@ export interface AdminBackend {
   close(): Promise<void>;
 }
 
+type Call = (method: string, path: string, query: Record<string, string>, body?: unknown) => Promise<Answer>;
+
+/** The operator operations as requests, whatever carries them. */
+function operations(call: Call): Omit<AdminBackend, 'close'> {
+  const id = (uniqueId: string) => `/failed-transactions/${encodeURIComponent(uniqueId)}`;
+  return {
+    payouts: (query) => call('GET', '/payouts', query),
+    payout: (key) => call('GET', `/payouts/${encodeURIComponent(key)}`, {}),
+    list: (query) => call('GET', '/failed-transactions', query),
+    show: (uniqueId) => call('GET', id(uniqueId), {}),
+    retry: (uniqueId, body) => call('POST', `${id(uniqueId)}/retry`, {}, body),
+    setStatus: (uniqueId, body) => call('PUT', `${id(uniqueId)}/status`, {}, body),
+  };
+}
+
 /** The admin API at `baseUrl`; `idToken` gives the ID token IAM and adminApi check (none for the local stack). */
 export function apiBackend(params: {
   baseUrl: string;
@@ -39,9 +49,10 @@ export function apiBackend(params: {
   idToken?: () => Promise<string>;
 }): AdminBackend {
   const base = params.baseUrl.replace(/\/+$/, '');
-  const call = async (method: string, path: string, body?: unknown): Promise<Answer> => {
+  const call: Call = async (method, path, query, body) => {
     const token = params.idToken ? await params.idToken() : undefined;
-    const response = await fetch(`${base}${path}`, {
+    const search = Object.keys(query).length > 0 ? `?${new URLSearchParams(query).toString()}` : '';
+    const response = await fetch(`${base}${path}${search}`, {
       method,
       headers: {
         'content-type': 'application/json',
@@ -58,21 +69,12 @@ export function apiBackend(params: {
       return { status: response.status, body: { error: 'not_json', message: text.slice(0, 300) } };
     }
   };
-  const id = (uniqueId: string) => `/failed-transactions/${encodeURIComponent(uniqueId)}`;
-  return {
-    payouts: (query) => call('GET', `/payouts?${new URLSearchParams(query).toString()}`),
-    payout: (key) => call('GET', `/payouts/${encodeURIComponent(key)}`),
-    list: (query) => call('GET', `/failed-transactions?${new URLSearchParams(query).toString()}`),
-    show: (uniqueId) => call('GET', id(uniqueId)),
-    retry: (uniqueId, body) => call('POST', `${id(uniqueId)}/retry`, body),
-    setStatus: (uniqueId, body) => call('PUT', `${id(uniqueId)}/status`, body),
-    close: async () => undefined,
-  };
+  return { ...operations(call), close: async () => undefined };
 }
 
 /**
- * The database at `databaseUrl`, through the same recovery operations the admin API runs. A retry also
- * needs the retry queue and the signing key: they come from `env` as for recoverPayments.
+ * The database at `databaseUrl`, through adminApi's route table. A change (retry, status) also needs the
+ * retry queue and the signing key: the recoverPayments settings are read from `env` when one is asked for.
  */
 export function databaseBackend(params: {
   databaseUrl: string;
@@ -81,79 +83,25 @@ export function databaseBackend(params: {
 }): AdminBackend {
   const sql = createSqlClient(params.databaseUrl, { max: 2 });
   let tasks: ReturnType<typeof createTasksClient> | undefined;
-  const answer = async (work: () => Promise<Record<string, unknown>>, status = 200): Promise<Answer> => {
-    try {
-      return { status, body: await work() };
-    } catch (error) {
-      if (!(error instanceof RequestError)) throw error;
-      const details = error instanceof Refusal ? error.details : {};
-      return { status: error.status, body: { error: error.reason, message: error.message, ...details } };
-    }
+  const writeDeps = async () => {
+    const config = await loadConfig(
+      { ...params.env, DATABASE_URL: params.databaseUrl },
+      { functionName: 'recoverPayments' },
+    );
+    tasks ??= createTasksClient(config.tasksEmulatorHost ? { emulatorHost: config.tasksEmulatorHost } : {});
+    const logger = createLogger({ secrets: config.secretValues, write: () => undefined });
+    return { sql, tasks, config, logger, now: Date.now };
   };
+  const logger = createLogger({ write: () => undefined });
+  const call: Call = (method, path, query, body) =>
+    dispatchAdmin(
+      { sql, now: Date.now },
+      writeDeps,
+      { method, path, query, body, actor: params.operator },
+      logger,
+    );
   return {
-    payouts: (query) =>
-      answer(async () => {
-        const page = await listPayouts(sql, parsePayoutsQuery(query));
-        return { items: page.items.map(payoutJson), next: page.next === null ? null : String(page.next) };
-      }),
-    payout: (key) =>
-      answer(async () => {
-        const view = await showPayout(sql, { key });
-        return {
-          payout: payoutJson(view.payout),
-          failure: view.failure && failureJson(view.failure),
-          transactions: view.transactions.map(transactionJson),
-        };
-      }),
-    list: (query) =>
-      answer(async () => {
-        const page = await listFailures(sql, parseListQuery(query));
-        return { items: page.items.map(failureJson), total: page.total };
-      }),
-    show: (uniqueId) =>
-      answer(async () => {
-        const view = await showFailure(sql, { uniqueId });
-        return {
-          failure: failureJson(view.failure),
-          payout: view.payout && payoutJson(view.payout),
-          transactions: view.transactions.map(transactionJson),
-        };
-      }),
-    retry: (uniqueId, body) =>
-      answer(async () => {
-        const config = await loadConfig(
-          { ...params.env, DATABASE_URL: params.databaseUrl },
-          { functionName: 'recoverPayments' },
-        );
-        tasks ??= createTasksClient(
-          config.tasksEmulatorHost ? { emulatorHost: config.tasksEmulatorHost } : {},
-        );
-        const valid = readAdminBody({ body, headers: {} }, RetryBodySchema, config.maxBodyBytes);
-        const result = await retryFailure(
-          { sql, tasks, config, now: Date.now },
-          { uniqueId, actor: params.operator, ...valid },
-        );
-        return {
-          failure: failureJson(result.failure),
-          task: result.taskName,
-          first_attempt_at: result.firstAttemptAt,
-        };
-      }, 202),
-    setStatus: (uniqueId, body) =>
-      answer(async () => {
-        const valid = readAdminBody({ body, headers: {} }, StatusBodySchema, 1_000_000);
-        const result = await updateFailureStatus(
-          { sql, now: Date.now },
-          {
-            uniqueId,
-            status: valid.status,
-            actor: params.operator,
-            ...(valid.admin_notes === undefined ? {} : { notes: valid.admin_notes }),
-            ...(valid.recovery_tx_hash === undefined ? {} : { recoveryTxHash: valid.recovery_tx_hash }),
-          },
-        );
-        return { failure: failureJson(result.failure) };
-      }),
+    ...operations(call),
     close: async () => {
       await Promise.allSettled([sql.end({ timeout: 5 }), tasks?.close()]);
     },

@@ -1,10 +1,11 @@
 /**
- * The `hostpay` command line (DESIGN.md §11): one file per subcommand under `bin/commands/`, registered
+ * The `hostpay` command line (docs/architecture.md, "Running it locally"): one file per subcommand under `bin/commands/`, registered
  * in COMMANDS. Every subcommand reads the running local stack from `.local/stack.json`.
  */
 import { coerceError } from '../shared/errors.js';
 import { describeTarget } from './adminTarget.js';
 import { type CliIo, type Command, EXIT, UsageError } from './command.js';
+import { migrateCommand } from './commands/migrate.js';
 import { payCommand } from './commands/pay.js';
 import { FAILED_USAGE, runFailedCommand } from './failed.js';
 import { PAYOUTS_USAGE, runPayoutsCommand } from './payouts.js';
@@ -12,6 +13,7 @@ import { PAYOUTS_USAGE, runPayoutsCommand } from './payouts.js';
 /** Every subcommand; a new one is a file under `bin/commands/` and a line here. */
 export const COMMANDS: Readonly<Record<string, Command>> = {
   pay: payCommand,
+  migrate: migrateCommand,
   payouts: {
     summary: 'list or show payouts, whatever their state, with their transactions and failure',
     usage: PAYOUTS_USAGE,

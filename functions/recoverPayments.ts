@@ -1,16 +1,15 @@
 /** recoverPayments: the scheduled recovery job (docs/architecture.md, "The flow"): reconcile, automated retries, sweep. */
 import { RequestError } from '../shared/http/requestError.js';
 import { runRecovery } from '../shared/recovery/runRecovery.js';
-import { createRecoveryDeps, recoveryHealth } from '../shared/runtime/adminDeps.js';
-import type { CreateDepsOptions } from '../shared/runtime/createDeps.js';
+import { type CreateDepsOptions, createRecoveryDeps, healthProbes } from '../shared/runtime/createDeps.js';
 import { createHttpFunction } from '../shared/runtime/httpFunction.js';
 
 /** The function with its inputs given (tests pass a literal environment); the deployed one reads process.env. */
 export const createRecoverPayments = (options: CreateDepsOptions = {}) =>
   createHttpFunction({
     name: 'recoverPayments',
-    createDeps: () => createRecoveryDeps('recoverPayments', options),
-    health: recoveryHealth,
+    createDeps: () => createRecoveryDeps(options),
+    health: healthProbes,
     handle: async (deps, req, logger) => {
       if (req.method !== 'POST') throw new RequestError(405, 'method_not_allowed', 'use POST');
       const startedAt = deps.now();

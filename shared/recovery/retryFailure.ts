@@ -18,9 +18,7 @@ import { ERROR_CODES, HostpayError, isErrorCode } from '../errors.js';
 import { RequestError } from '../http/requestError.js';
 import { taskName } from '../tasks/taskName.js';
 import type { RecoveryDeps } from './recoveryDeps.js';
-import { Refusal } from './refusal.js';
 import { requestFromFailure } from './retryRequest.js';
-import { failureNotFound } from './showFailure.js';
 
 export interface RetryFailureParams {
   uniqueId: string;
@@ -152,7 +150,7 @@ export async function moveStatus(
   } catch (error) {
     if (error instanceof HostpayError && error.code === 'STATUS_TRANSITION_REFUSED') {
       const from = String(error.details.from);
-      throw new Refusal(409, 'transition_refused', error.message, { from, to: params.to });
+      throw new RequestError(409, 'transition_refused', error.message, { from, to: params.to });
     }
     throw error;
   }
@@ -178,4 +176,9 @@ async function putBack(
         errorMessage: params.payout.lastErrorMessage ?? params.failure.errorMessage,
       }),
   ]);
+}
+
+/** The answer for a unique_id with no failed_transactions row. */
+export function failureNotFound(uniqueId: string): RequestError {
+  return new RequestError(404, 'not_found', `no failed transaction has unique_id ${uniqueId}`);
 }

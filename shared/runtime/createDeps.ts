@@ -1,5 +1,6 @@
 /** The one place a cold start is wired (docs/architecture.md, "Conventions"): configuration, then every client, once. */
 import { IncomingWebhook } from '@slack/webhook';
+import type { VerifyIdToken } from '../admin/operatorIdentity.js';
 import { buildAssetTable } from '../assets.js';
 import type { AttemptDeps } from '../attempt/types.js';
 import { createChainClient } from '../chain/index.js';
@@ -8,7 +9,6 @@ import { databaseTarget } from '../db/connect.js';
 import { createSqlClient, pingDatabase } from '../db/createSqlClient.js';
 import type { FailureDeps } from '../failure/recordFinalFailure.js';
 import { createLogger, type Logger } from '../log.js';
-import type { VerifyIdToken } from '../recovery/operatorIdentity.js';
 import type { SecretResolver } from '../secrets.js';
 import { createTasksClient } from '../tasks/createTasksClient.js';
 import type { HealthProbe } from './health.js';
@@ -79,6 +79,12 @@ export async function createFailureDeps(options: CreateDepsOptions = {}): Promis
     ? new IncomingWebhook(config.slackWebhookUrl, { timeout: 5000 })
     : undefined;
   return { ...openBaseDeps('recordFailure', config, options), slack };
+}
+
+/** Dependencies of recoverPayments: the ledger and the queues; it holds no wallet key. */
+export async function createRecoveryDeps(options: CreateDepsOptions = {}) {
+  const config = await configFor('recoverPayments', options);
+  return openBaseDeps('recoverPayments', config, options);
 }
 
 /** The components a function's `/health` reports: database, queue, chain where it has one, configuration. */

@@ -79,7 +79,7 @@ export function createHttpFunction<D extends BaseDeps>(
     } catch (caught) {
       if (caught instanceof RequestError) {
         logger.warn('request_rejected', caught.message, { reason: caught.reason, status: caught.status });
-        res.status(caught.status).json({ error: caught.reason, message: caught.message });
+        res.status(caught.status).json(caught.toBody());
         return;
       }
       const error = coerceError(caught);

@@ -16,7 +16,7 @@ import {
   markTransactionSent,
   recordSignedTransaction,
 } from '../../shared/db/index.js';
-import { googleIdTokenVerifier } from '../../shared/recovery/operatorIdentity.js';
+import { googleIdTokenVerifier } from '../../shared/admin/operatorIdentity.js';
 import { decodePaymentRequest } from '../../shared/token/index.js';
 import { startTaskTarget, type TaskTarget } from '../support/cloudTasks.js';
 import { failureParams, payoutRequest, randomHash, WALLET } from '../support/dbFixtures.js';

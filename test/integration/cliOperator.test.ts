@@ -17,7 +17,7 @@ import {
   markPayoutFailed,
   recordSignedTransaction,
 } from '../../shared/db/index.js';
-import { googleIdTokenVerifier } from '../../shared/recovery/operatorIdentity.js';
+import { googleIdTokenVerifier } from '../../shared/admin/operatorIdentity.js';
 import { startTaskTarget, type TaskTarget } from '../support/cloudTasks.js';
 import { failureParams, payoutRequest } from '../support/dbFixtures.js';
 import { createIdTokenIssuer, type MetadataServer, startMetadataServer } from '../support/idTokens.js';

@@ -11,7 +11,7 @@ import { JsonRpcProvider, Wallet } from 'ethers';
 import { mineBlocks, setAutomine, setBalance } from '../../local/anvil.js';
 import { getFailedTransaction } from '../../shared/db/index.js';
 import { formatBaseUnits } from '../../shared/money.js';
-import { OPENAPI } from '../../shared/recovery/openapi.js';
+import { OPENAPI } from '../../shared/admin/openapi.js';
 import { type ConsolePage, openConsole, waitForText } from '../support/browser.js';
 import { type Harness, startHarness } from '../support/hostpay.js';
 import { checkExchange, operationOf } from '../support/openapi.js';

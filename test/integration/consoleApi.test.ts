@@ -15,7 +15,7 @@ import { createAdminApi } from '../../functions/adminApi.js';
 import { type RunningAnvil, setBalance, startAnvil } from '../../local/anvil.js';
 import { deployTestTokens, fundWallet, testTokenAssets } from '../../local/deployTokens.js';
 import { claimPayout, insertFailedTransaction, recordSignedTransaction } from '../../shared/db/index.js';
-import { OPENAPI } from '../../shared/recovery/openapi.js';
+import { OPENAPI } from '../../shared/admin/openapi.js';
 import { failureParams, payoutRequest, randomHash, WALLET } from '../support/dbFixtures.js';
 import { startFunction } from '../support/hostpay.js';
 import { checkExchange, type Exchange } from '../support/openapi.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { OPENAPI } from '../../../shared/recovery/openapi.js';
+import { OPENAPI } from '../../../shared/admin/openapi.js';
 import { checkExchange } from '../../support/openapi.js';
 
 const doc = JSON.parse(JSON.stringify(OPENAPI)) as Parameters<typeof checkExchange>[0];

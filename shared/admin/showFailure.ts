@@ -8,7 +8,7 @@ import {
   type PayoutTransaction,
   type SqlClient,
 } from '../db/index.js';
-import { RequestError } from '../http/requestError.js';
+import { failureNotFound } from '../recovery/retryFailure.js';
 
 export interface FailureView {
   failure: FailedTransaction;
@@ -29,8 +29,4 @@ export async function showFailure(sql: SqlClient, params: { uniqueId: string }):
   ]);
   if (failure === null) throw failureNotFound(params.uniqueId);
   return { failure, payout, transactions };
-}
-
-export function failureNotFound(uniqueId: string): RequestError {
-  return new RequestError(404, 'not_found', `no failed transaction has unique_id ${uniqueId}`);
 }

@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import type { SqlClient } from '../db/index.js';
 import { payoutStats } from '../db/payoutStats.js';
 import { RequestError } from '../http/requestError.js';
-import { isoTimeParam, readQuery } from '../recovery/listFailures.js';
+import { isoTimeParam, readQuery } from './listFailures.js';
 
 /** At most this many buckets per answer: a day of minutes. */
 export const MAX_BUCKETS = 1440;

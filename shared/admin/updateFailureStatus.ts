@@ -9,10 +9,9 @@ import {
   markPayoutCancelRequested,
   type Payout,
 } from '../db/index.js';
-import type { RecoveryDeps } from './recoveryDeps.js';
-import { Refusal } from './refusal.js';
-import { moveStatus } from './retryFailure.js';
-import { failureNotFound } from './showFailure.js';
+import { RequestError } from '../http/requestError.js';
+import type { RecoveryDeps } from '../recovery/recoveryDeps.js';
+import { failureNotFound, moveStatus } from '../recovery/retryFailure.js';
 
 /** Statuses an operator may set here; retries go through the retry operation, which enqueues the task. */
 export const OPERATOR_STATUSES = [
@@ -59,7 +58,7 @@ export async function updateFailureStatus(
   if (failure === null) throw failureNotFound(params.uniqueId);
   const from = failure.status;
   if (!canTransitionFailedTransaction(from, params.status)) {
-    throw new Refusal(
+    throw new RequestError(
       409,
       'transition_refused',
       `failed transaction ${params.uniqueId} cannot change from ${from} to ${params.status}`,
@@ -77,7 +76,7 @@ export async function updateFailureStatus(
   if (params.status === 'recovered') {
     recoveryTxHash = payout?.confirmedTxHash ?? recoveryTxHash;
     if (recoveryTxHash === undefined) {
-      throw new Refusal(
+      throw new RequestError(
         409,
         'recovery_unproven',
         `payout ${params.uniqueId} is not confirmed in the ledger; give recovery_tx_hash of the transaction that paid it`,
@@ -121,7 +120,7 @@ async function cancelPayout(deps: StatusDeps, payout: Payout): Promise<{ payout:
     const hash = settled.txHash;
     return { payout: after, ...(hash ? { note: `on-chain cancel: ${hash} holds the nonce` } : {}) };
   }
-  throw new Refusal(
+  throw new RequestError(
     409,
     'cancel_pending',
     settled.outcome === 'in_progress'
@@ -130,8 +129,8 @@ async function cancelPayout(deps: StatusDeps, payout: Payout): Promise<{ payout:
   );
 }
 
-function alreadyPaid(payout: Payout): Refusal {
-  return new Refusal(
+function alreadyPaid(payout: Payout): RequestError {
+  return new RequestError(
     409,
     'already_paid',
     `payout ${payout.uniqueId} is paid in ${payout.confirmedTxHash}; it cannot be cancelled`,
