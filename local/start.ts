@@ -5,13 +5,13 @@
  */
 import { FUNCTION_NAMES } from '../shared/config/settings.js';
 import { coerceError } from '../shared/errors.js';
+import { type RunningStack, type StackLogEvent, startStack } from './stack/index.js';
 import { acquireStackLock, StackRunningError } from './stack/lock.js';
 import { formatDelivery, formatFunctionLine } from './stack/logFormat.js';
 import { OWNER_MARKER_ENV, ownerMarker, stopMarkedProcesses } from './stack/orphans.js';
 import { functionsSource, localDir, stackFilePath } from './stack/paths.js';
 import { LOCAL_QUEUES } from './stack/settings.js';
 import { removeStackFile, writeStackFile } from './stack/stackFile.js';
-import { type RunningStack, type StackLogEvent, startStack } from './stack.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 // Cloud Scheduler calls recoverPayments every 30 minutes in production; locally a demo should not wait.

@@ -16,8 +16,8 @@ import { CONTEXTS, encodePaymentRequest } from '../../shared/token/index.js';
 import { anvilRpc, mineBlocks, reorg } from '../anvil.js';
 import type { DeliveryAttempt } from '../cloudTasks/index.js';
 import { type RpcProxy, startRpcProxy } from '../rpcProxy.js';
+import { type RunningStack, startStack } from '../stack/index.js';
 import { LOCAL_LOCATION, LOCAL_PROJECT, LOCAL_QUEUES } from '../stack/settings.js';
-import { type RunningStack, startStack } from '../stack.js';
 import { type AuditReport, auditRun, type PlannedPayout } from './audit.js';
 
 export interface ChaosOptions {

@@ -6,7 +6,6 @@ import { deliveryHeaders } from './deliveryHeaders.js';
 import type { LocalTaskQueues } from './localTaskQueues.js';
 import { queueId } from './resourceNames.js';
 import { retriesExhausted, retryDelayMs } from './retryPolicy.js';
-import { attemptStatus } from './rpcStatus.js';
 import { type HttpOutcome, sendHttpTask } from './sendHttpTask.js';
 import type {
   AttemptRecord,
@@ -15,6 +14,7 @@ import type {
   QueueRecord,
   TaskRecord,
 } from './taskRecords.js';
+import { attemptStatus } from './tasksApiError.js';
 
 /** setTimeout cannot wait longer than this. */
 const MAX_TIMER_MS = 2 ** 31 - 1;

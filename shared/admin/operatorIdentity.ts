@@ -3,7 +3,7 @@
  * change records who made it — taken only from what can be verified, never from a header anyone can set.
  */
 import { type Certificates, OAuth2Client } from 'google-auth-library';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import { RequestError } from '../http/requestError.js';
 
 type Headers = Record<string, string | string[] | undefined>;

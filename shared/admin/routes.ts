@@ -7,7 +7,7 @@
 import { listPayouts, type PayoutTransaction } from '../db/index.js';
 import { explorerTransactionUrl } from '../explorer.js';
 import { RequestError } from '../http/requestError.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/index.js';
 import { retryFailure } from '../recovery/retryFailure.js';
 import type { HttpAnswer } from '../runtime/httpFunction.js';
 import { hasControlCharacter } from '../text.js';

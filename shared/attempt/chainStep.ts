@@ -2,7 +2,7 @@
 import { formatEther } from 'ethers';
 import { resolveAsset } from '../assets.js';
 import type { Lease, Payout, PayoutTransaction } from '../db/index.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/index.js';
 import { advancePayout, type TransferOutcome, type TransferPayoutParams } from '../payout/index.js';
 import type { ChainDeps, LedgerDeps } from './types.js';
 

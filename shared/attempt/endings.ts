@@ -1,8 +1,8 @@
 /** How an attempt ends, once it knows: a check scheduled, a final failure handed on, a settled payout answered. */
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import { markPayoutFailed, markPayoutPendingConfirmation, type Payout } from '../db/index.js';
 import type { HostpayError } from '../errors.js';
-import { type Logger, redact } from '../log.js';
+import { type Logger, redact } from '../log/index.js';
 import { settledAnswer } from './decide.js';
 import { enqueueCompletedNotice, enqueueFailure, scheduleCheck } from './schedule.js';
 import type { PaymentRequest } from './tokens.js';

@@ -1,7 +1,7 @@
 /** The request's contents as a ledger row (docs/architecture.md, "Invariants and where they are enforced" and "The flow"): asset, exact amount and cap, recipient. */
 import { type AssetTable, resolveAsset } from '../assets.js';
 import { validateRecipient } from '../chain/recipient.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { PayoutRequest } from '../db/index.js';
 import { HostpayError } from '../errors.js';
 import { decimalFromDouble, toBaseUnits } from '../money.js';

@@ -1,6 +1,6 @@
 /** One delivery of a payout task: the attempt as a state machine over the ledger (docs/architecture.md, "The flow"). */
 import { randomUUID } from 'node:crypto';
-import { classifyError } from '../classifier.js';
+import { classifyError } from '../classifier/index.js';
 import {
   claimPayout,
   getPayout,
@@ -16,7 +16,7 @@ import {
 } from '../db/index.js';
 import { HostpayError } from '../errors.js';
 import { RequestError } from '../http/requestError.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/index.js';
 import { mayStillPay } from '../payout/index.js';
 import { runChainStep } from './chainStep.js';
 import { claimVerdict, deliveryVerdict, endAfterError, retriesAfterError } from './decide.js';

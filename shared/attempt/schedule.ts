@@ -4,7 +4,7 @@ import {
   DISPATCH_MARGIN_SECONDS,
   MAX_DISPATCH_DEADLINE_SECONDS,
   requireSettings,
-} from '../config.js';
+} from '../config/index.js';
 import type { Payout } from '../db/index.js';
 import { enqueueTask } from '../tasks/enqueueTask.js';
 import { taskName } from '../tasks/taskName.js';

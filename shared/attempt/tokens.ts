@@ -1,5 +1,5 @@
 /** The token layouts an attempt reads and writes, bound to the configured keys and clock (docs/tokens.md). */
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { Payout } from '../db/index.js';
 import {
   decodePaymentFailed,

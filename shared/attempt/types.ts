@@ -2,9 +2,9 @@
 import type { CloudTasksClient } from '@google-cloud/tasks';
 import type { AssetTable } from '../assets.js';
 import type { ChainClient } from '../chain/index.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { SqlClient } from '../db/index.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/index.js';
 
 export interface QueueDeps {
   readonly config: Config;

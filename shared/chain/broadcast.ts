@@ -1,5 +1,5 @@
 /** Handing signed bytes to the node (docs/architecture.md, "The flow" and "Error codes": "already known" and "nonce too low" are not failures). */
-import { classifyError } from '../classifier.js';
+import { classifyError } from '../classifier/index.js';
 import type { ChainClient } from './client.js';
 import { parseSignedTransaction } from './sign.js';
 

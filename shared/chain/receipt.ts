@@ -155,3 +155,17 @@ export async function waitForReceipt(
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** What the node says of a stored transaction now, for an operator's view. */
+export type ChainState =
+  | { state: 'mined'; blockNumber: number; success: boolean }
+  | { state: 'pending' }
+  | { state: 'unknown' };
+
+/** mined (with its block and status), pending (in the node's pool) or unknown to the node; two calls at most. */
+export async function readTransactionState(chain: ChainClient, hash: string): Promise<ChainState> {
+  const receipt = await getReceipt(chain, hash);
+  if (receipt) return { state: 'mined', blockNumber: receipt.blockNumber, success: receipt.status === 1 };
+  const pooled = await chain.provider.send('eth_getTransactionByHash', [hash]);
+  return pooled === null ? { state: 'unknown' } : { state: 'pending' };
+}

@@ -7,7 +7,7 @@ import { insertFailedTransaction, listPayoutTransactions } from '../db/index.js'
 import { ERROR_CODES, HostpayError, isErrorCode } from '../errors.js';
 import { consolePayoutUrl, explorerTransactionUrl } from '../explorer.js';
 import { RequestError } from '../http/requestError.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/index.js';
 import { decimalFromDouble } from '../money.js';
 import { postSlackAlert } from './slackAlert.js';
 

@@ -1,11 +1,11 @@
 /** The steps send and resume share: store before broadcast (fenced), broadcast, wait, settle. */
 import { type BroadcastOutcome, broadcastRawTransaction } from '../chain/broadcast.js';
 import type { ChainClient } from '../chain/client.js';
+import { receiptShowsTransfer } from '../chain/erc20.js';
 import { type MinedReceipt, waitForReceipt } from '../chain/receipt.js';
 import { buildTakeBack } from '../chain/replace.js';
 import { type SignedTransaction, signTransaction } from '../chain/sign.js';
-import { receiptShowsTransfer } from '../chain/transferLog.js';
-import { classifyError } from '../classifier.js';
+import { classifyError } from '../classifier/index.js';
 import {
   markTransactionMined,
   markTransactionSent,

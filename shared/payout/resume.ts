@@ -9,7 +9,7 @@ import { readMinedNonce, readPendingNonce } from '../chain/nonce.js';
 import { checkConfirmation, getReceipt, type MinedReceipt } from '../chain/receipt.js';
 import { buildCancellation, buildReplacement } from '../chain/replace.js';
 import { signTransaction } from '../chain/sign.js';
-import { classifyError } from '../classifier.js';
+import { classifyError } from '../classifier/index.js';
 import { markTransactionReorged, type PayoutTransaction, type SqlClient } from '../db/index.js';
 import {
   awaitGroup,

@@ -1,7 +1,7 @@
 /** `POST /failed-transactions/{unique_id}/retry` and the automated retry: a new attempt cycle (docs/architecture.md, "The flow" and "Invariants and where they are enforced"). */
 
 import { cycleKey, enqueueAttempt } from '../attempt/schedule.js';
-import { requireSettings } from '../config.js';
+import { requireSettings } from '../config/index.js';
 import {
   type FailedTransaction,
   type FailedTransactionStatus,

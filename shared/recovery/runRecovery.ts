@@ -1,7 +1,7 @@
 /** One run of the recovery job (docs/architecture.md, "The flow"): reconcile recovered payouts, retry transient failures, sweep. */
 import { listFailedTransactions, listRetryableFailures } from '../db/index.js';
 import { RequestError } from '../http/requestError.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/index.js';
 import { reconcileRecovered } from './reconcileRecovered.js';
 import type { RecoveryDeps } from './recoveryDeps.js';
 import { isRetryableCode, retryFailure } from './retryFailure.js';

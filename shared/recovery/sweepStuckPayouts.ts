@@ -1,7 +1,7 @@
 /** The sweep: ledger payouts stuck in a working status with nobody on them go back on the retry queue (docs/architecture.md, "The flow" and "Invariants and where they are enforced"). */
 import { enqueueAttempt, enqueueFailure } from '../attempt/schedule.js';
 import { encodeRequestToken } from '../attempt/tokens.js';
-import { requireSettings } from '../config.js';
+import { requireSettings } from '../config/index.js';
 import { listStuckPayouts, listUnrecordedFailures, type Payout } from '../db/index.js';
 import { taskName } from '../tasks/taskName.js';
 import type { RecoveryDeps } from './recoveryDeps.js';

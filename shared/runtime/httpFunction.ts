@@ -1,9 +1,9 @@
 /** The shape every function shares: cold-start wiring, `/health`, trace-aware logging, errors to HTTP. */
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
-import { type Config, type FunctionName, secretValuesInEnv } from '../config.js';
+import { type Config, type FunctionName, secretValuesInEnv } from '../config/index.js';
 import { coerceError, HostpayError } from '../errors.js';
 import { RequestError } from '../http/requestError.js';
-import { createLogger, type Logger, traceFromHeaders } from '../log.js';
+import { createLogger, type Logger, traceFromHeaders } from '../log/index.js';
 import { checkHealth, type HealthProbe } from './health.js';
 
 /** What every function's dependencies carry. */

@@ -1,8 +1,8 @@
 /** Maps any thrown value to an error code, its retryability and the wait before retrying (docs/architecture.md, "Error codes"). */
 
-import { collectErrorNodes, messagesOf } from './classifier/errorGraph.js';
-import { matchMessage, structuralVerdict, type Verdict } from './classifier/rules.js';
-import { ERROR_CODES, type ErrorCategory, type ErrorCode, HostpayError } from './errors.js';
+import { ERROR_CODES, type ErrorCategory, type ErrorCode, HostpayError } from '../errors.js';
+import { collectErrorNodes, messagesOf } from './errorGraph.js';
+import { matchMessage, structuralVerdict, type Verdict } from './rules.js';
 
 /** The outcome of {@link classifyError}. Every string in it is hostpay's own, never text from the error. */
 export interface Classification {

@@ -8,33 +8,33 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { Wallet } from 'ethers';
-import { FUNCTION_NAMES, type FunctionName, type SettingName } from '../shared/config/settings.js';
-import { migrateUp } from '../shared/db/migrate.js';
-import { type RunningAnvil, startAnvil } from './anvil.js';
+import { FUNCTION_NAMES, type FunctionName, type SettingName } from '../../shared/config/settings.js';
+import { migrateUp } from '../../shared/db/migrate.js';
+import { type RunningAnvil, startAnvil } from '../anvil.js';
 import {
   type CloudTasksEmulator,
   type DeliveryAttempt,
   startCloudTasksEmulator,
-} from './cloudTasks/index.js';
-import { deployTestTokens, fundWallet, TEST_TOKENS, testTokenAssets } from './deployTokens.js';
-import { type RunningPostgres, startPostgres } from './postgres.js';
-import { freePorts } from './stack/freePorts.js';
+} from '../cloudTasks/index.js';
+import { deployTestTokens, fundWallet, TEST_TOKENS, testTokenAssets } from '../deployTokens.js';
+import { type RunningPostgres, startPostgres } from '../postgres.js';
+import { type Recorder, startRecorder } from '../upstream.js';
+import { freePorts } from './freePorts.js';
 import {
   type FunctionProcess,
   MissingTargetError,
   type OutputStream,
   startFunctionProcess,
-} from './stack/functionProcess.js';
-import { functionsSource, repoRoot } from './stack/paths.js';
+} from './functionProcess.js';
+import { functionsSource, repoRoot } from './paths.js';
 import {
   functionEnvironment,
   LOCAL_LOCATION,
   LOCAL_PROJECT,
   LOCAL_QUEUES,
   localSettings,
-} from './stack/settings.js';
-import type { StackFile } from './stack/stackFile.js';
-import { type Recorder, startRecorder } from './upstream.js';
+} from './settings.js';
+import type { StackFile } from './stackFile.js';
 
 /** What the stack reports while it runs: function output, task deliveries, its own progress. */
 export type StackLogEvent =

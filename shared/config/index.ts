@@ -6,14 +6,14 @@ export {
   DISPATCH_MARGIN_SECONDS,
   MAX_DISPATCH_DEADLINE_SECONDS,
   SETTING_FIELDS,
-} from './config/config.js';
-export { type LoadConfigOptions, loadConfig, requireSettings } from './config/loadConfig.js';
-export { parseDecimalUnits } from './config/parsers.js';
-export { secretValuesInEnv } from './config/secretForms.js';
+} from './config.js';
+export { type LoadConfigOptions, loadConfig, requireSettings } from './loadConfig.js';
+export { parseDecimalUnits } from './parsers.js';
+export { secretValuesInEnv } from './secretForms.js';
 export {
   FUNCTION_NAMES,
   type FunctionName,
   SETTINGS,
   type SettingName,
   type SettingSpec,
-} from './config/settings.js';
+} from './settings.js';
