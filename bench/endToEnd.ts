@@ -17,7 +17,7 @@ import { freePorts } from '../local/stack/freePorts.js';
 import { startFunctionProcess } from '../local/stack/functionProcess.js';
 import { functionsSource, repoRoot } from '../local/stack/paths.js';
 import { LOCAL_LOCATION, LOCAL_PROJECT, LOCAL_QUEUES } from '../local/stack/settings.js';
-import { type RunningStack, startStack } from '../local/stack.js';
+import { type RunningStack, startStack } from '../local/stack/index.js';
 import { FUNCTION_NAMES } from '../shared/config/settings.js';
 import { createTasksClient } from '../shared/tasks/createTasksClient.js';
 import { enqueueTask } from '../shared/tasks/enqueueTask.js';

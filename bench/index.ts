@@ -6,8 +6,8 @@
 import { writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { FetchRequest, makeError } from 'ethers';
-import { classifyError } from '../shared/classifier.js';
-import { createLogger } from '../shared/log.js';
+import { classifyError } from '../shared/classifier/index.js';
+import { createLogger } from '../shared/log/index.js';
 import { decimalFromDouble, toBaseUnits } from '../shared/money.js';
 import { decodePaymentRequest, encodePaymentRequest } from '../shared/token/index.js';
 import { runEndToEnd } from './endToEnd.js';

@@ -3,9 +3,9 @@
  * route table in process over the database (`shared/admin/routes.ts`), so both answer alike.
  */
 import { dispatchAdmin } from '../shared/admin/routes.js';
-import { loadConfig } from '../shared/config.js';
+import { loadConfig } from '../shared/config/index.js';
 import { createSqlClient } from '../shared/db/createSqlClient.js';
-import { createLogger } from '../shared/log.js';
+import { createLogger } from '../shared/log/index.js';
 import { createTasksClient } from '../shared/tasks/createTasksClient.js';
 
 /** An answer as the admin API gives it: HTTP status and JSON body. */

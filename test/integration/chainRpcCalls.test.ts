@@ -5,7 +5,7 @@ import type { ChainClient } from '../../shared/chain/client.js';
 import { preflightTransfer } from '../../shared/chain/preflight.js';
 import { signTransaction } from '../../shared/chain/sign.js';
 import { buildTransferTransaction } from '../../shared/chain/transfer.js';
-import { classifyError } from '../../shared/classifier.js';
+import { classifyError } from '../../shared/classifier/index.js';
 import { startTestChain, type TestChain } from '../support/anvil.js';
 import { balanceOf, clientFor, DEFAULT_POLICY, freshAddress, transferOnChain } from '../support/chain.js';
 

@@ -17,7 +17,7 @@ import {
 import { runAttempt } from '../../shared/attempt/runAttempt.js';
 import { createChainClient } from '../../shared/chain/index.js';
 import { getFailedTransaction, listPayoutTransactions } from '../../shared/db/index.js';
-import { createLogger } from '../../shared/log.js';
+import { createLogger } from '../../shared/log/index.js';
 import { createAttemptDeps } from '../../shared/runtime/createDeps.js';
 import { createTasksClient } from '../../shared/tasks/createTasksClient.js';
 import { enqueueTask } from '../../shared/tasks/enqueueTask.js';

@@ -7,7 +7,7 @@ import {
   loadConfig,
   requireSettings,
   SETTINGS,
-} from '../../shared/config.js';
+} from '../../shared/config/index.js';
 import { HostpayError } from '../../shared/errors.js';
 import type { SecretResolver } from '../../shared/secrets.js';
 

@@ -14,7 +14,7 @@ import {
   parseUnits,
   Wallet,
 } from 'ethers';
-import { type Classification, classifyError } from '../../../shared/classifier.js';
+import { type Classification, classifyError } from '../../../shared/classifier/index.js';
 import { type ErrorCode, HostpayError } from '../../../shared/errors.js';
 import { VECTORS_DIR } from '../../support/vectors.js';
 

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { JsonRpcProvider, Network, Wallet } from 'ethers';
 import { formatFunctionLine } from '../../../local/stack/logFormat.js';
-import { loadConfig, secretValuesInEnv } from '../../../shared/config.js';
+import { loadConfig, secretValuesInEnv } from '../../../shared/config/index.js';
 import { HostpayError } from '../../../shared/errors.js';
 import {
   createLogger,
@@ -13,7 +13,7 @@ import {
   REPORTED_ERROR_EVENT,
   redact,
   traceFromHeaders,
-} from '../../../shared/log.js';
+} from '../../../shared/log/index.js';
 import { createHttpFunction } from '../../../shared/runtime/httpFunction.js';
 
 const KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { SETTINGS } from '../../../shared/config.js';
+import { SETTINGS } from '../../../shared/config/index.js';
 import {
   conditionFindings,
   databaseFindings,

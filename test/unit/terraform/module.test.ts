@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { FUNCTION_NAMES, SETTINGS } from '../../../shared/config.js';
+import { FUNCTION_NAMES, SETTINGS } from '../../../shared/config/index.js';
 import {
   accessFindings,
   conditionFindings,
