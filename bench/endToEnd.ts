@@ -15,9 +15,9 @@ import { type PgCountingProxy, startPgCountingProxy } from '../local/pgProxy.js'
 import { type RpcProxy, startRpcProxy } from '../local/rpcProxy.js';
 import { freePorts } from '../local/stack/freePorts.js';
 import { startFunctionProcess } from '../local/stack/functionProcess.js';
+import { type RunningStack, startStack } from '../local/stack/index.js';
 import { functionsSource, repoRoot } from '../local/stack/paths.js';
 import { LOCAL_LOCATION, LOCAL_PROJECT, LOCAL_QUEUES } from '../local/stack/settings.js';
-import { type RunningStack, startStack } from '../local/stack/index.js';
 import { FUNCTION_NAMES } from '../shared/config/settings.js';
 import { createTasksClient } from '../shared/tasks/createTasksClient.js';
 import { enqueueTask } from '../shared/tasks/enqueueTask.js';

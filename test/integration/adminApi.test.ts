@@ -6,6 +6,7 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { Wallet } from 'ethers';
 import { createAdminApi } from '../../functions/adminApi.js';
 import { type CloudTasksEmulator, startCloudTasksEmulator } from '../../local/cloudTasks/index.js';
+import { googleIdTokenVerifier } from '../../shared/admin/operatorIdentity.js';
 import {
   claimPayout,
   type FailedTransactionParams,
@@ -16,7 +17,6 @@ import {
   markTransactionSent,
   recordSignedTransaction,
 } from '../../shared/db/index.js';
-import { googleIdTokenVerifier } from '../../shared/admin/operatorIdentity.js';
 import { decodePaymentRequest } from '../../shared/token/index.js';
 import { startTaskTarget, type TaskTarget } from '../support/cloudTasks.js';
 import { failureParams, payoutRequest, randomHash, WALLET } from '../support/dbFixtures.js';

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { Contract, getAddress, Wallet } from 'ethers';
-import { ERC20 } from '../../shared/chain/erc20.js';
+import { ERC20, receiptShowsTransfer } from '../../shared/chain/erc20.js';
 import type { ChainClient } from '../../shared/chain/index.js';
-import { receiptShowsTransfer } from '../../shared/chain/erc20.js';
 import { startTestChain, type TestChain } from '../support/anvil.js';
 import { balanceOf, clientFor, freshAddress, minedTransaction, transferOnChain } from '../support/chain.js';
 

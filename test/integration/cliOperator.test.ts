@@ -8,6 +8,7 @@ import { runCli } from '../../bin/cli.js';
 import { runFailedCommand } from '../../bin/failed.js';
 import { createAdminApi } from '../../functions/adminApi.js';
 import { type CloudTasksEmulator, startCloudTasksEmulator } from '../../local/cloudTasks/index.js';
+import { googleIdTokenVerifier } from '../../shared/admin/operatorIdentity.js';
 import {
   claimPayout,
   type FailedTransactionParams,
@@ -17,7 +18,6 @@ import {
   markPayoutFailed,
   recordSignedTransaction,
 } from '../../shared/db/index.js';
-import { googleIdTokenVerifier } from '../../shared/admin/operatorIdentity.js';
 import { startTaskTarget, type TaskTarget } from '../support/cloudTasks.js';
 import { failureParams, payoutRequest } from '../support/dbFixtures.js';
 import { createIdTokenIssuer, type MetadataServer, startMetadataServer } from '../support/idTokens.js';

@@ -9,9 +9,9 @@
 import assert from 'node:assert/strict';
 import { JsonRpcProvider, Wallet } from 'ethers';
 import { mineBlocks, setAutomine, setBalance } from '../../local/anvil.js';
+import { OPENAPI } from '../../shared/admin/openapi.js';
 import { getFailedTransaction } from '../../shared/db/index.js';
 import { formatBaseUnits } from '../../shared/money.js';
-import { OPENAPI } from '../../shared/admin/openapi.js';
 import { type ConsolePage, openConsole, waitForText } from '../support/browser.js';
 import { type Harness, startHarness } from '../support/hostpay.js';
 import { checkExchange, operationOf } from '../support/openapi.js';

@@ -26,12 +26,7 @@ import {
   type TerraformModule,
 } from './load.js';
 import { checkMonitoring } from './monitoring.js';
-import {
-  checkConventions,
-  checkSchema,
-  type ProviderSchemas,
-  readProviderSchema,
-} from './schema.js';
+import { checkConventions, checkSchema, type ProviderSchemas, readProviderSchema } from './schema.js';
 import { checkWiring, type WiringOptions } from './wiring.js';
 
 export type { Finding } from './load.js';

@@ -7,13 +7,7 @@
  * IAM authentication switched on for an instance declared here.
  */
 import type { Evaluator, Scope } from './eval.js';
-import {
-  type DeployedFunction,
-  evalMessage,
-  instancesOf,
-  isBlockBody,
-  whereOf,
-} from './functions.js';
+import { type DeployedFunction, evalMessage, instancesOf, isBlockBody, whereOf } from './functions.js';
 import type { Finding, TerraformModule } from './load.js';
 import { describe, type Value } from './value.js';
 import { principalOf } from './wiring.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { KeyObject } from 'node:crypto';
-import { RequestError } from '../../../shared/http/requestError.js';
 import { googleIdTokenVerifier, operatorIdentity } from '../../../shared/admin/operatorIdentity.js';
+import { RequestError } from '../../../shared/http/requestError.js';
 import { createIdTokenIssuer } from '../../support/idTokens.js';
 
 const issuer = createIdTokenIssuer();

@@ -18,7 +18,8 @@ import { type Classification, classifyError } from '../../../shared/classifier/i
 import { type ErrorCode, HostpayError } from '../../../shared/errors.js';
 import { VECTORS_DIR } from '../../support/vectors.js';
 
-const ANVIL = new URL('../../../node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil', import.meta.url).pathname;
+const ANVIL = new URL('../../../node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil', import.meta.url)
+  .pathname;
 const VECTORS = new URL('classifier_cases.json', VECTORS_DIR);
 
 const transaction = { to: `0x${'22'.repeat(20)}`, value: 1n };
