@@ -24,5 +24,5 @@ export function explorerAddressUrl(chainId: bigint | number | string, address: s
 
 /** A payout's page in the operators' console that adminApi serves at `consoleUrl`. */
 export function consolePayoutUrl(consoleUrl: string, uniqueId: string): string {
-  return `${consoleUrl.replace(/\/+$/, '')}/#/payouts/${encodeURIComponent(uniqueId)}`;
+  return `${consoleUrl.replace(/\/+$/, '')}/#/payout/${encodeURIComponent(uniqueId)}`;
 }

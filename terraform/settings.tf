@@ -23,7 +23,7 @@ locals {
     DATABASE_POOL_MAX                = local.function_names
     DATABASE_URL                     = local.function_names
     DATABASE_USER                    = local.function_names
-    FAILURE_QUEUE                    = concat(local.attempt_functions, ["recoverPayments"])
+    FAILURE_QUEUE                    = concat(local.attempt_functions, ["adminApi", "recoverPayments"])
     FEE_BUMP_PERCENT                 = local.chain_functions
     GAS_LIMIT_MARGIN_PERCENT         = local.chain_functions
     HOSTPAY_ENV                      = local.function_names
@@ -40,7 +40,7 @@ locals {
     RATE_LIMIT_RETRY_DELAY_SECONDS   = local.attempt_functions
     RECEIPT_WAIT_SECONDS             = local.chain_functions
     REORG_SAFE_DEPTH                 = local.chain_functions
-    RECORD_FAILURE_URL               = concat(local.attempt_functions, ["recoverPayments"])
+    RECORD_FAILURE_URL               = concat(local.attempt_functions, ["adminApi", "recoverPayments"])
     RECOVERY_BATCH_SIZE              = ["recoverPayments"]
     RECOVERY_COOLDOWN_SECONDS        = ["recoverPayments"]
     RECOVERY_MAX_AUTOMATED_RETRIES   = ["recoverPayments"]

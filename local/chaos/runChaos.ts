@@ -84,6 +84,10 @@ const CHAOS_SETTINGS = {
   RECOVERY_COOLDOWN_SECONDS: '2',
   RECOVERY_BATCH_SIZE: '500',
   REORG_SAFE_DEPTH: '3',
+  // A confirmed payout is final, so it must be confirmed deeper than any reorg the chain can make: the run's
+  // 2-block reorg (docs/architecture.md, "Chaos"). At depth 1 a payout confirmed in one of the two blocks
+  // rolled back would be paid by a transaction the chain no longer has.
+  CONFIRMATIONS: '3',
 } as const;
 
 const ASSETS = [

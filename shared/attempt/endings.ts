@@ -6,7 +6,7 @@ import { type Logger, redact } from '../log/index.js';
 import { settledAnswer } from './decide.js';
 import { enqueueCompletedNotice, enqueueFailure, scheduleCheck } from './schedule.js';
 import type { PaymentRequest } from './tokens.js';
-import type { AttemptDeps, AttemptResult, QueueDeps } from './types.js';
+import type { AttemptDeps, AttemptResult, EngineConfig, QueueDeps } from './types.js';
 
 const ERROR_MESSAGE_CHARS = 255;
 
@@ -134,7 +134,11 @@ export async function answerSettled(
 }
 
 /** Queues the payment-completed notice; named, so each repeat after success is a no-op. */
-export async function notifyCompleted(deps: QueueDeps, log: Logger, payout: Payout): Promise<void> {
+export async function notifyCompleted(
+  deps: QueueDeps<EngineConfig>,
+  log: Logger,
+  payout: Payout,
+): Promise<void> {
   const { created } = await enqueueCompletedNotice(deps, payout);
   if (created) {
     log.info('upstream_notified', `payment-completed queued for ${payout.uniqueId}`, {

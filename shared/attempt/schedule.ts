@@ -1,9 +1,10 @@
 /** The tasks an attempt hands on: retries, confirmation checks, failures and upstream notices (docs/architecture.md, "The flow"; docs/tokens.md). */
 import {
   attemptBoundSeconds,
+  type Config,
+  type ConfigWith,
   DISPATCH_MARGIN_SECONDS,
   MAX_DISPATCH_DEADLINE_SECONDS,
-  requireSettings,
 } from '../config/index.js';
 import type { Payout } from '../db/index.js';
 import { enqueueTask } from '../tasks/enqueueTask.js';
@@ -17,8 +18,15 @@ import {
 } from './tokens.js';
 import type { QueueDeps } from './types.js';
 
-/** Enqueueing needs only the configuration, the client and the clock. */
-type TaskDeps = Pick<QueueDeps, 'config' | 'tasks' | 'now'>;
+/** Enqueueing needs the client, the clock and the settings `K` of the queue and target it uses. */
+type TaskDeps<K extends keyof Config = never> = Pick<QueueDeps, 'tasks' | 'now'> & {
+  readonly config: ConfigWith<K>;
+};
+
+/** Settings of the retry queue and its target. */
+export type RetrySettings = 'retryQueue' | 'retryPaymentUrl';
+/** Settings of the failure queue and its target. */
+export type FailureSettings = 'failureQueue' | 'recordFailureUrl';
 
 // Cloud Tasks allows 15 s to 30 min; the longest attempt plus a margin fits (checked at config load).
 function dispatchDeadline(deps: TaskDeps): number {
@@ -59,10 +67,10 @@ function enqueue(
  * and sweep is handed on. `name` makes a repeat a no-op.
  */
 export function enqueueAttempt(
-  deps: TaskDeps,
+  deps: TaskDeps<RetrySettings>,
   params: { request: PaymentRequest; name: string; delaySeconds?: number },
 ) {
-  const config = requireSettings(deps.config, ['retryQueue', 'retryPaymentUrl']);
+  const config = deps.config;
   const token = encodeRequestToken(config, params.request, deps.now());
   return enqueue(
     deps,
@@ -76,7 +84,7 @@ export function enqueueAttempt(
 
 /** Schedules attempt `request.attempt_count + 1` after `delaySeconds`, carrying the last error code. */
 export function scheduleRetry(
-  deps: QueueDeps,
+  deps: TaskDeps<RetrySettings>,
   request: PaymentRequest,
   params: { errorCode: string; delaySeconds: number },
 ) {
@@ -93,7 +101,11 @@ export function scheduleRetry(
  * Schedules a confirmation check of a broadcast transaction: the same attempt again, so it does not use one
  * up. `round` tells successive checks apart (the task name must change for each).
  */
-export function scheduleCheck(deps: QueueDeps, request: PaymentRequest, params: { round: number }) {
+export function scheduleCheck(
+  deps: TaskDeps<RetrySettings>,
+  request: PaymentRequest,
+  params: { round: number },
+) {
   return enqueueAttempt(deps, {
     request: { ...request, last_error_code: 'CONFIRMATION_TIMEOUT' },
     name: taskName('check', cycleKey(request), params.round),
@@ -112,10 +124,10 @@ export interface FinalFailure {
  * signed failure, so recordFailure trusts nothing unsigned.
  */
 export function enqueueFailure(
-  deps: TaskDeps,
+  deps: TaskDeps<FailureSettings>,
   params: { request: PaymentRequest; requestToken: string; failure: FinalFailure; name?: string },
 ) {
-  const config = requireSettings(deps.config, ['failureQueue', 'recordFailureUrl']);
+  const config = deps.config;
   const failure = encodeFailedToken(config, failedFields(params.request, params.failure), deps.now());
   const name = params.name ?? taskName('failure', cycleKey(params.request), 0);
   return enqueue(deps, config.failureQueue, config.recordFailureUrl, name, {
@@ -137,22 +149,22 @@ export function failedFields(request: PaymentRequest, failure: FinalFailure): Fa
 }
 
 /** Tells the upstream a payout is confirmed: payment-completed token to `/payment-completed` (docs/tokens.md). */
-export function enqueueCompletedNotice(deps: QueueDeps, payout: Payout) {
-  const config = requireSettings(deps.config, ['noticeQueue']);
-  const context = payout.context as 'instant' | 'threshold' | 'batch';
-  const url =
-    config.upstreamCompletedUrls?.[context] ??
-    requireSettings(config, ['upstreamCompletedUrl']).upstreamCompletedUrl;
+export function enqueueCompletedNotice(
+  deps: TaskDeps<'noticeQueue' | 'upstreamCompletedUrl'>,
+  payout: Payout,
+) {
+  const config = deps.config;
+  const url = config.upstreamCompletedUrls?.[payout.context] ?? config.upstreamCompletedUrl;
   const token = encodeCompletedToken(config, payout, deps.now());
   return enqueue(deps, config.noticeQueue, url, taskName('notice-completed', payout.uniqueId, 0), { token });
 }
 
 /** Tells the upstream a payout failed for good, when its URL is configured (docs/tokens.md). */
 export async function enqueueFailedNotice(
-  deps: QueueDeps,
+  deps: TaskDeps<'noticeQueue'>,
   params: { request: PaymentRequest; failure: FinalFailure },
 ) {
-  const config = requireSettings(deps.config, ['noticeQueue']);
+  const config = deps.config;
   if (config.upstreamFailedUrl === undefined) return { created: false, taskName: null };
   const token = encodeFailedToken(config, failedFields(params.request, params.failure), deps.now());
   const name = taskName('notice-failed', cycleKey(params.request), 0);

@@ -1,6 +1,6 @@
 /** The typed configuration every function starts from (docs/architecture.md, "The flow" and "Configuration"). */
 import type { SettingValues } from './parsers.js';
-import type { FunctionName, SettingName } from './settings.js';
+import type { FunctionName, RequiredSettingOf, SettingName } from './settings.js';
 
 /** A token contract from the `ASSETS` setting (checksummed address). */
 export interface AssetSetting {
@@ -9,8 +9,8 @@ export interface AssetSetting {
 }
 
 /**
- * Settings a function does not read are `undefined` unless they have a default; use
- * `requireSettings` to get them narrowed, with a CONFIG_INVALID naming the missing ones.
+ * Settings a function does not read are `undefined` unless they have a default; `ConfigFor<F>` is the
+ * configuration of function `F`, with the settings it requires present.
  */
 export interface Config {
   readonly env: 'production' | 'local';
@@ -77,6 +77,15 @@ export interface Config {
   /** Every secret value loaded and the parts of it that could leak alone; give these to the logger. */
   readonly secretValues: readonly string[];
 }
+
+/** The configuration with the settings `K` present, by type. */
+export type ConfigWith<K extends keyof Config> = Config & { readonly [P in K]-?: NonNullable<Config[P]> };
+
+/**
+ * The configuration `loadConfig` gives function `F` (a union: what all of them get): every setting it cannot
+ * start without is present by type, so its code takes them without checks.
+ */
+export type ConfigFor<F extends FunctionName> = ConfigWith<(typeof SETTING_FIELDS)[RequiredSettingOf<F>]>;
 
 /** The Config field each setting fills. */
 export const SETTING_FIELDS = {

@@ -6,6 +6,7 @@ import { createSecretManagerClient, resolveSecrets, type SecretResolver } from '
 import {
   attemptBoundSeconds,
   type Config,
+  type ConfigFor,
   DISPATCH_MARGIN_SECONDS,
   MAX_DISPATCH_DEADLINE_SECONDS,
   SETTING_FIELDS,
@@ -167,6 +168,14 @@ function configError(problems: readonly Problem[]): HostpayError {
  * resolved. Every problem is reported at once, one line per setting, as CONFIG_INVALID; a secret
  * value never appears in it.
  */
+export async function loadConfig<F extends FunctionName>(
+  env: Readonly<Record<string, string | undefined>>,
+  options: LoadConfigOptions & { functionName: F; only?: undefined },
+): Promise<ConfigFor<F>>;
+export async function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  options?: LoadConfigOptions,
+): Promise<Config>;
 export async function loadConfig(
   env: Readonly<Record<string, string | undefined>>,
   options: LoadConfigOptions = {},
@@ -227,23 +236,4 @@ function buildConfig(values: Partial<SettingValues>, functionName: FunctionName 
   }
   fields.secretValues = Object.freeze([...secrets]);
   return Object.freeze(fields) as unknown as Config;
-}
-
-/**
- * Narrows `config` to one whose `keys` are set, or throws CONFIG_INVALID naming each missing
- * setting: for code paths that need a setting their function may not have been given.
- */
-export function requireSettings<K extends keyof Config>(
-  config: Config,
-  keys: readonly K[],
-): Config & { readonly [P in K]-?: NonNullable<Config[P]> } {
-  const missing = keys.filter((key) => config[key] === undefined);
-  if (missing.length > 0) {
-    const settingOf = (key: keyof Config) =>
-      (Object.keys(SETTING_FIELDS) as SettingName[]).find((name) => SETTING_FIELDS[name] === key) ?? key;
-    throw configError(
-      missing.map((key) => ({ setting: settingOf(key) as SettingName, text: 'required here, not set' })),
-    );
-  }
-  return config as Config & { readonly [P in K]-?: NonNullable<Config[P]> };
 }

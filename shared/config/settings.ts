@@ -35,23 +35,35 @@ const ATTEMPT = ['executePayment', 'retryPayment'] as const;
 const VERIFY = ['executePayment', 'retryPayment', 'recordFailure'] as const;
 // Functions that tell the upstream a payout is paid: attempts, and adminApi when a cancel loses the race.
 const COMPLETED = [...ATTEMPT, 'adminApi'] as const;
-// Functions that hand failures to recordFailure: attempts, and the sweep of failures never recorded.
-const FAILURES = [...ATTEMPT, 'recoverPayments'] as const;
+// Functions that hand failures to recordFailure: attempts, adminApi (its cancel runs the payout engine,
+// which may end the payout failed), and the sweep of failures never recorded.
+const FAILURES = [...ATTEMPT, 'adminApi', 'recoverPayments'] as const;
 // Functions that put work on the retry queue.
 const RETRY = ['executePayment', 'retryPayment', 'adminApi', 'recoverPayments'] as const;
 
-function setting<E extends string>(
+interface SettingExtra {
+  readonly secret?: boolean;
+  readonly required?: boolean;
+  readonly default?: string;
+  readonly productionOnly?: boolean;
+}
+
+function setting<
+  E extends string,
+  const F extends readonly FunctionName[],
+  const X extends SettingExtra = Record<never, never>,
+>(
   env: E,
-  functions: readonly FunctionName[],
+  functions: F,
   description: string,
-  extra: { secret?: boolean; required?: boolean; default?: string; productionOnly?: boolean } = {},
-): SettingSpec & { readonly env: E } {
+  extra: X = {} as X,
+): SettingSpec & { readonly env: E; readonly functions: F } & X {
   const required = extra.required ?? extra.default === undefined;
   return { env, secret: extra.secret ?? false, required, functions, description, ...extra };
 }
 
-const optional = { required: false };
-const secret = { secret: true };
+const optional = { required: false } as const;
+const secret = { secret: true } as const;
 
 const TABLE = [
   setting('HOSTPAY_ENV', ALL, '`production` or `local`; local allows the Tasks emulator.', {
@@ -212,3 +224,22 @@ export const SETTINGS: readonly SettingSpec[] = TABLE;
 
 /** The environment variable name of each setting. */
 export type SettingName = (typeof TABLE)[number]['env'];
+
+/** A setting `F` cannot start without anywhere: no default, not optional, not needed only in production. */
+type Always<S> = S extends { default: string }
+  ? never
+  : S extends { required: false }
+    ? never
+    : S extends { productionOnly: true }
+      ? never
+      : S;
+
+/** The settings every function of `F` must be given (for a union: those all of them need). */
+export type RequiredSettingOf<F extends FunctionName> =
+  Always<(typeof TABLE)[number]> extends infer S
+    ? S extends { env: infer E; functions: readonly (infer G)[] }
+      ? [F] extends [G]
+        ? E
+        : never
+      : never
+    : never;

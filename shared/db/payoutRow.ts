@@ -1,4 +1,6 @@
 /** The payout ledger row (docs/architecture.md, "Invariants and where they are enforced" and "Database") as the data-access functions return it. */
+
+import { CONTEXTS, type PaymentContext } from '../token/index.js';
 import {
   type Row,
   toBigInt,
@@ -38,7 +40,7 @@ export interface Payout {
   id: number;
   uniqueId: string;
   cnApiId: string;
-  context: string;
+  context: PaymentContext;
   currency: string;
   network: string;
   chainId: number;
@@ -66,12 +68,19 @@ export interface Payout {
   updatedAt: Date;
 }
 
+/** A stored context; the ledger only ever stores a validated one, so another value is a corrupt row. */
+function contextOf(value: unknown): PaymentContext {
+  const context = CONTEXTS.find((c) => c === value);
+  if (context === undefined) throw new Error(`payouts row holds an unknown context ${String(value)}`);
+  return context;
+}
+
 export function payoutFromRow(row: Row): Payout {
   return {
     id: toNumber(row.id),
     uniqueId: String(row.unique_id),
     cnApiId: String(row.cn_api_id),
-    context: String(row.context),
+    context: contextOf(row.context),
     currency: String(row.currency),
     network: String(row.network),
     chainId: toNumber(row.chain_id),

@@ -2,7 +2,9 @@
 import type { IncomingWebhook } from '@slack/webhook';
 import { enqueueFailedNotice } from '../attempt/schedule.js';
 import { readVerifiedFailure, readVerifiedRequest } from '../attempt/tokens.js';
-import type { LedgerDeps } from '../attempt/types.js';
+import type { QueueDeps } from '../attempt/types.js';
+import type { ConfigFor } from '../config/index.js';
+import type { SqlClient } from '../db/index.js';
 import { insertFailedTransaction, listPayoutTransactions } from '../db/index.js';
 import { ERROR_CODES, HostpayError, isErrorCode } from '../errors.js';
 import { consolePayoutUrl, explorerTransactionUrl } from '../explorer.js';
@@ -11,7 +13,8 @@ import type { Logger } from '../log/index.js';
 import { decimalFromDouble } from '../money.js';
 import { postSlackAlert } from './slackAlert.js';
 
-export interface FailureDeps extends Omit<LedgerDeps, 'assets'> {
+export interface FailureDeps extends QueueDeps<ConfigFor<'recordFailure'>> {
+  readonly sql: SqlClient;
   readonly slack: IncomingWebhook | undefined;
 }
 

@@ -1,7 +1,6 @@
 /** `POST /failed-transactions/{unique_id}/retry` and the automated retry: a new attempt cycle (docs/architecture.md, "The flow" and "Invariants and where they are enforced"). */
 
 import { cycleKey, enqueueAttempt } from '../attempt/schedule.js';
-import { requireSettings } from '../config/index.js';
 import {
   type FailedTransaction,
   type FailedTransactionStatus,
@@ -60,7 +59,6 @@ export async function retryFailure(
   deps: Pick<RecoveryDeps, 'sql' | 'tasks' | 'config' | 'now'>,
   params: RetryFailureParams,
 ): Promise<RetryFailureResult> {
-  requireSettings(deps.config, ['retryQueue', 'retryPaymentUrl']);
   const failure = await getFailedTransaction(deps.sql, { uniqueId: params.uniqueId });
   if (failure === null) throw failureNotFound(params.uniqueId);
   if (!params.force && !isRetryableCode(failure.errorCode)) {

@@ -1,7 +1,6 @@
 /** The sweep: ledger payouts stuck in a working status with nobody on them go back on the retry queue (docs/architecture.md, "The flow" and "Invariants and where they are enforced"). */
 import { enqueueAttempt, enqueueFailure } from '../attempt/schedule.js';
 import { encodeRequestToken } from '../attempt/tokens.js';
-import { requireSettings } from '../config/index.js';
 import { listStuckPayouts, listUnrecordedFailures, type Payout } from '../db/index.js';
 import { taskName } from '../tasks/taskName.js';
 import type { RecoveryDeps } from './recoveryDeps.js';
@@ -26,7 +25,7 @@ export async function sweepStuckPayouts(
   deps: RecoveryDeps,
   params: { limit: number },
 ): Promise<SweptPayout[]> {
-  const config = requireSettings(deps.config, ['retryQueue', 'retryPaymentUrl']);
+  const config = deps.config;
   const stuck = await listStuckPayouts(deps.sql, {
     olderThanSeconds: config.stuckAfterSeconds,
     limit: params.limit,
@@ -62,7 +61,7 @@ export async function requeueUnrecordedFailures(
   deps: RecoveryDeps,
   params: { limit: number },
 ): Promise<RequeuedFailure[]> {
-  const config = requireSettings(deps.config, ['failureQueue', 'recordFailureUrl']);
+  const config = deps.config;
   const failed = await listUnrecordedFailures(deps.sql, {
     olderThanSeconds: config.stuckAfterSeconds,
     limit: params.limit,

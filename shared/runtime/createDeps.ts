@@ -2,9 +2,9 @@
 import { IncomingWebhook } from '@slack/webhook';
 import type { VerifyIdToken } from '../admin/operatorIdentity.js';
 import { buildAssetTable } from '../assets.js';
-import type { AttemptDeps } from '../attempt/types.js';
+import type { AttemptConfig, AttemptDeps } from '../attempt/types.js';
 import { createChainClient } from '../chain/index.js';
-import { type Config, type FunctionName, loadConfig, requireSettings } from '../config/index.js';
+import { type Config, type ConfigFor, type FunctionName, loadConfig } from '../config/index.js';
 import { databaseTarget } from '../db/connect.js';
 import { createSqlClient, pingDatabase } from '../db/createSqlClient.js';
 import type { FailureDeps } from '../failure/recordFinalFailure.js';
@@ -29,7 +29,7 @@ export interface CreateDepsOptions {
 }
 
 /** What every function opens: its logger (redacting its secrets), a database pool and the Cloud Tasks client. */
-export function openBaseDeps(name: FunctionName, config: Config, options: CreateDepsOptions) {
+export function openBaseDeps<C extends Config>(name: FunctionName, config: C, options: CreateDepsOptions) {
   const logger: Logger = createLogger({
     secrets: config.secretValues,
     base: { function: name },
@@ -44,7 +44,10 @@ export function openBaseDeps(name: FunctionName, config: Config, options: Create
 }
 
 /** The function's configuration from `options.env` (process.env by default), secrets resolved. */
-export async function configFor(name: FunctionName, options: CreateDepsOptions): Promise<Config> {
+export async function configFor<F extends FunctionName>(
+  name: F,
+  options: CreateDepsOptions,
+): Promise<ConfigFor<F>> {
   return loadConfig(options.env ?? process.env, {
     functionName: name,
     ...(options.secrets ? { secrets: options.secrets } : {}),
@@ -53,11 +56,10 @@ export async function configFor(name: FunctionName, options: CreateDepsOptions):
 
 /** Dependencies of executePayment and retryPayment (and the chain-touching admin paths). */
 export async function createAttemptDeps(
-  name: FunctionName,
+  name: 'executePayment' | 'retryPayment',
   options: CreateDepsOptions = {},
-): Promise<AttemptDeps & Closable> {
-  const loaded = await configFor(name, options);
-  const config = requireSettings(loaded, ['rpcUrl', 'chainId', 'walletPrivateKey']);
+): Promise<AttemptDeps<AttemptConfig> & Closable> {
+  const config: AttemptConfig = await configFor(name, options);
   const chain = createChainClient({
     rpcUrl: config.rpcUrl,
     chainId: config.chainId,
@@ -91,7 +93,7 @@ export async function createRecoveryDeps(options: CreateDepsOptions = {}) {
 export function healthProbes(deps: {
   sql: AttemptDeps['sql'];
   tasks: AttemptDeps['tasks'];
-  config: AttemptDeps['config'];
+  config: Config;
   chain?: AttemptDeps['chain'];
 }): Record<string, HealthProbe> {
   const probes: Record<string, HealthProbe> = {

@@ -143,6 +143,16 @@ describe('operators console in headless Chromium', function () {
     assert.match(failure?.adminNotes ?? '', /wallet funded/);
     assert.ok(Date.now() - started < 15_000, 'recovered within seconds');
     await c.screenshot('failures');
+
+    // The Slack alert of the failure links the payout in the console: following it opens its detail.
+    const link = h.slack.requests
+      .map((r) => (JSON.parse(r.body.toString()) as { text: string }).text)
+      .find((text) => text.includes('console-drained'))
+      ?.match(/<([^|>]+)\|open in the console>/)?.[1];
+    assert.equal(link, `${h.urls.adminApi}/#/payout/console-drained`);
+    await c.page.goto(link!, { waitUntil: 'load' });
+    await c.page.waitForSelector('body[data-loaded="payout"] #payout dl');
+    await waitForText(c.page, '#payout', (t) => t.includes('console-drained'), 'the linked payout');
   });
 
   it('cancels a pending payout from its button: cancel_pending shown until the cancel is mined, then cancelled', async () => {

@@ -293,7 +293,7 @@ describe('exactly once: cancels, dead nonces, attempt cycles and lost records', 
       .find((t) => t.includes(uniqueId));
     for (const t of await stored(uniqueId)) assert.ok(alert?.includes(`• ${t.kind} ${t.hash} (`), alert);
     assert.ok(
-      alert?.includes(`<${h.urls.adminApi}/#/payouts/${encodeURIComponent(uniqueId)}|open in the console>`),
+      alert?.includes(`<${h.urls.adminApi}/#/payout/${encodeURIComponent(uniqueId)}|open in the console>`),
       alert,
     );
   });

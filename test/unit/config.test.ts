@@ -5,8 +5,9 @@ import {
   FUNCTION_NAMES,
   type FunctionName,
   loadConfig,
-  requireSettings,
+  SETTING_FIELDS,
   SETTINGS,
+  type SettingName,
 } from '../../shared/config/index.js';
 import { HostpayError } from '../../shared/errors.js';
 import type { SecretResolver } from '../../shared/secrets.js';
@@ -826,24 +827,16 @@ describe('config', () => {
       assert.match(lines[0] ?? '', /^RECOVERY_BATCH_SIZE: /);
     });
 
-    it('requireSettings narrows a setting that is present', async () => {
-      const config = await loadConfig(productionEnv(), { functionName: 'executePayment' });
-      const chain = requireSettings(config, ['rpcUrl', 'chainId']);
-      assert.equal(chain.chainId + 1, 31338);
-    });
-
-    it('requireSettings names the missing settings', async () => {
-      const config = await loadConfig(productionEnv({ RPC_URL: undefined, SLACK_WEBHOOK_URL: undefined }), {
-        functionName: 'recordFailure',
-      });
-      assert.throws(
-        () => requireSettings(config, ['rpcUrl', 'slackWebhookUrl']),
-        (error: unknown) =>
-          error instanceof HostpayError &&
-          error.code === 'CONFIG_INVALID' &&
-          error.message ===
-            'Invalid configuration:\nRPC_URL: required here, not set\nSLACK_WEBHOOK_URL: required here, not set',
-      );
+    it('gives each function every setting it requires, so its ConfigFor<F> type holds', async () => {
+      for (const name of FUNCTION_NAMES) {
+        const config = await loadConfig(productionEnv(), { functionName: name });
+        const required = SETTINGS.filter(
+          (s) => s.required && !s.productionOnly && s.functions.includes(name),
+        );
+        assert.ok(required.length > 3, name);
+        for (const spec of required)
+          assert.notEqual(config[SETTING_FIELDS[spec.env as SettingName]], undefined, `${name}: ${spec.env}`);
+      }
     });
   });
 

@@ -24,7 +24,7 @@ describe('Slack failure alert', () => {
       [
         'payout batch 7/a failed permanently with INSUFFICIENT_FUNDS (12.5 usdc, context batch, 3 attempt(s)): wallet holds too little',
         `• transfer <https://etherscan.io/tx/${HASH}|${HASH}> (mined)`,
-        '<https://admin-xyz.a.run.app/#/payouts/batch%207%2Fa|open in the console>',
+        '<https://admin-xyz.a.run.app/#/payout/batch%207%2Fa|open in the console>',
       ].join('\n'),
     );
   });
