@@ -156,6 +156,7 @@ describe('operators console in headless Chromium', function () {
   });
 
   it('cancels a pending payout from its button: cancel_pending shown until the cancel is mined, then cancelled', async () => {
+    await open('#/failures', 'failures');
     const to = Wallet.createRandom().address;
     await broadcastAndCrash(h, 'console-pending', to); // mining stays stopped
     try {
