@@ -1,7 +1,7 @@
 /**
  * The chaos run (docs/architecture.md, "Chaos"): the local stack, many payouts, every fault the platform
  * can produce at once, then the chain and the database judge each payout. `local/chaos.ts` is its command
- * line (`npm run chaos`); `test/integration/chaos.test.ts` runs a short one.
+ * line (`npm run chaos`); `test/integration/system/chaos.test.ts` runs a short one.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 /**
- * adminApi's contract as OpenAPI 3.1, served at `GET /openapi.json`. `test/integration/adminApi.test.ts`
+ * adminApi's contract as OpenAPI 3.1, served at `GET /openapi.json`. `test/integration/functions/adminApi.test.ts`
  * checks every request it makes and every answer it gets against this document.
  */
 import { FAILED_TRANSACTION_STATUSES, PAYOUT_STATUSES } from '../db/index.js';

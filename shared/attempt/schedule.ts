@@ -24,9 +24,9 @@ type TaskDeps<K extends keyof Config = never> = Pick<QueueDeps, 'tasks' | 'now'>
 };
 
 /** Settings of the retry queue and its target. */
-export type RetrySettings = 'retryQueue' | 'retryPaymentUrl';
+export type RetryQueueSettings = 'retryQueue' | 'retryPaymentUrl';
 /** Settings of the failure queue and its target. */
-export type FailureSettings = 'failureQueue' | 'recordFailureUrl';
+export type FailureQueueSettings = 'failureQueue' | 'recordFailureUrl';
 
 // Cloud Tasks allows 15 s to 30 min; the longest attempt plus a margin fits (checked at config load).
 function dispatchDeadline(deps: TaskDeps): number {
@@ -67,7 +67,7 @@ function enqueue(
  * and sweep is handed on. `name` makes a repeat a no-op.
  */
 export function enqueueAttempt(
-  deps: TaskDeps<RetrySettings>,
+  deps: TaskDeps<RetryQueueSettings>,
   params: { request: PaymentRequest; name: string; delaySeconds?: number },
 ) {
   const config = deps.config;
@@ -84,7 +84,7 @@ export function enqueueAttempt(
 
 /** Schedules attempt `request.attempt_count + 1` after `delaySeconds`, carrying the last error code. */
 export function scheduleRetry(
-  deps: TaskDeps<RetrySettings>,
+  deps: TaskDeps<RetryQueueSettings>,
   request: PaymentRequest,
   params: { errorCode: string; delaySeconds: number },
 ) {
@@ -102,7 +102,7 @@ export function scheduleRetry(
  * up. `round` tells successive checks apart (the task name must change for each).
  */
 export function scheduleCheck(
-  deps: TaskDeps<RetrySettings>,
+  deps: TaskDeps<RetryQueueSettings>,
   request: PaymentRequest,
   params: { round: number },
 ) {
@@ -124,7 +124,7 @@ export interface FinalFailure {
  * signed failure, so recordFailure trusts nothing unsigned.
  */
 export function enqueueFailure(
-  deps: TaskDeps<FailureSettings>,
+  deps: TaskDeps<FailureQueueSettings>,
   params: { request: PaymentRequest; requestToken: string; failure: FinalFailure; name?: string },
 ) {
   const config = deps.config;
