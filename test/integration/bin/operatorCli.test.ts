@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { http } from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { Wallet } from 'ethers';
 import { runCli } from '../../../bin/cli.js';
 import { runFailedCommand } from '../../../bin/failed.js';
@@ -20,6 +17,7 @@ import {
 } from '../../../shared/db/index.js';
 import { startTaskTarget, type TaskTarget } from '../../support/cloudTasks.js';
 import { failureParams, payoutRequest } from '../../support/dbFixtures.js';
+import { startFunction } from '../../support/hostpay.js';
 import { createIdTokenIssuer, type MetadataServer, startMetadataServer } from '../../support/idTokens.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 
@@ -66,14 +64,9 @@ describe('hostpay failed and hostpay payouts (operator CLI)', function () {
       },
       write: () => undefined,
     });
-    http('adminApiCliTest', handler);
-    const server = getTestServer('adminApiCliTest');
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    close = async () => {
-      await new Promise((resolve) => server.close(resolve));
-      await handler.close();
-    };
+    const served = await startFunction('adminApiCliTest', handler);
+    apiUrl = served.url;
+    close = served.close;
   });
 
   after(async () => {
@@ -313,14 +306,9 @@ describe('hostpay failed and hostpay payouts (operator CLI)', function () {
         verifyIdToken: googleIdTokenVerifier({ certs: issuer.certs }),
         write: () => undefined,
       });
-      http('adminApiCliProdTest', handler);
-      const server = getTestServer('adminApiCliProdTest');
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      prodUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      closeProd = async () => {
-        await new Promise((resolve) => server.close(resolve));
-        await handler.close();
-      };
+      const served = await startFunction('adminApiCliProdTest', handler);
+      prodUrl = served.url;
+      closeProd = served.close;
     });
 
     after(async () => {

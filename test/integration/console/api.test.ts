@@ -60,6 +60,8 @@ describe('adminApi for the console: /balances, /stats, static files', function (
           TASKS_EMULATOR_HOST: '127.0.0.1:9',
           RETRY_QUEUE: 'retry',
           RETRY_PAYMENT_URL: 'http://127.0.0.1:9/retryPayment',
+          FAILURE_QUEUE: 'failure',
+          RECORD_FAILURE_URL: 'http://127.0.0.1:9/recordFailure',
           NOTICE_QUEUE: 'notices',
           UPSTREAM_COMPLETED_URL: 'http://127.0.0.1:9/payment-completed',
         },

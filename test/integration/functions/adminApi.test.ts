@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
 import { createSign, generateKeyPairSync } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { http } from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { Wallet } from 'ethers';
 import { createAdminApi } from '../../../functions/adminApi.js';
 import { type CloudTasksEmulator, startCloudTasksEmulator } from '../../../local/cloudTasks/index.js';
@@ -63,19 +60,16 @@ describe('adminApi through the Functions Framework', function () {
         TASKS_EMULATOR_HOST: emulator.endpoint,
         RETRY_QUEUE: 'retry',
         RETRY_PAYMENT_URL: `${retryTarget.url}/retryPayment`,
+        FAILURE_QUEUE: 'failure',
+        RECORD_FAILURE_URL: `${retryTarget.url}/recordFailure`,
         NOTICE_QUEUE: 'notices',
         UPSTREAM_COMPLETED_URL: `${retryTarget.url}/payment-completed`,
       },
       write: (line) => logs.push(JSON.parse(line) as Record<string, unknown>),
     });
-    http('adminApiTest', handler);
-    const server = getTestServer('adminApiTest');
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    close = async () => {
-      await new Promise((resolve) => server.close(resolve));
-      await handler.close();
-    };
+    const served = await startFunction('adminApiTest', handler);
+    baseUrl = served.url;
+    close = served.close;
   });
 
   after(async () => {
@@ -677,6 +671,8 @@ describe('adminApi in production: operators who cannot be impersonated', functio
         TASKS_INVOKER_SERVICE_ACCOUNT: 'tasks@hostpay-test.iam.gserviceaccount.com',
         RETRY_QUEUE: 'retry',
         RETRY_PAYMENT_URL: 'https://retry-payment.a.run.app/',
+        FAILURE_QUEUE: 'failure',
+        RECORD_FAILURE_URL: 'https://record-failure.a.run.app/',
         NOTICE_QUEUE: 'notices',
         UPSTREAM_COMPLETED_URL: 'https://upstream.example.com/payment-completed',
         ADMIN_AUDIENCE: AUDIENCE,

@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { http } from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { createRecoverPayments } from '../../../functions/recoverPayments.js';
 import { type CloudTasksEmulator, startCloudTasksEmulator } from '../../../local/cloudTasks/index.js';
 import {
@@ -19,6 +16,7 @@ import {
 import { decodePaymentRequest, type PaymentRequest } from '../../../shared/token/index.js';
 import { startTaskTarget, type TaskTarget } from '../../support/cloudTasks.js';
 import { failureParams, payoutRequest, randomHash } from '../../support/dbFixtures.js';
+import { startFunction } from '../../support/hostpay.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 
 const PROJECT = 'hostpay-test';
@@ -64,14 +62,9 @@ describe('recoverPayments through the Functions Framework', function () {
       },
       write: (line) => logs.push(JSON.parse(line) as Record<string, unknown>),
     });
-    http('recoverPaymentsTest', handler);
-    const server = getTestServer('recoverPaymentsTest');
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    close = async () => {
-      await new Promise((resolve) => server.close(resolve));
-      await handler.close();
-    };
+    const served = await startFunction('recoverPaymentsTest', handler);
+    baseUrl = served.url;
+    close = served.close;
   });
 
   after(async () => {
