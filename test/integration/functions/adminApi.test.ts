@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createSign, generateKeyPairSync } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { Wallet } from 'ethers';
 import { createAdminApi } from '../../../functions/adminApi.js';
 import { type CloudTasksEmulator, startCloudTasksEmulator } from '../../../local/cloudTasks/index.js';
@@ -18,6 +18,7 @@ import { decodePaymentRequest } from '../../../shared/token/index.js';
 import { startTaskTarget, type TaskTarget } from '../../support/cloudTasks.js';
 import { failureParams, payoutRequest, randomHash, WALLET } from '../../support/dbFixtures.js';
 import { startFunction } from '../../support/hostpay.js';
+import { createIdTokenIssuer } from '../../support/idTokens.js';
 import { checkExchange, type Exchange, operationOf } from '../../support/openapi.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 
@@ -640,23 +641,10 @@ describe('adminApi in production: operators who cannot be impersonated', functio
   let db: TestDatabase;
   let baseUrl: string;
   let close: () => Promise<void>;
-  const trusted = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const issuer = createIdTokenIssuer();
   const AUDIENCE = 'https://admin-api-test.a.run.app';
-
-  function idToken(email: string, key = trusted.privateKey) {
-    const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-    const now = Math.floor(Date.now() / 1000);
-    const signed = `${part({ alg: 'RS256', typ: 'JWT', kid: 'k1' })}.${part({
-      iss: 'https://accounts.google.com',
-      aud: AUDIENCE,
-      iat: now,
-      exp: now + 600,
-      email,
-      email_verified: true,
-    })}`;
-    return `${signed}.${createSign('RSA-SHA256').update(signed).sign(key).toString('base64url')}`;
-  }
+  const idToken = (email: string, key?: KeyObject) =>
+    issuer.sign({ aud: AUDIENCE, email }, key ? { key } : {});
 
   before(async () => {
     db = await createTestDatabase();
@@ -683,7 +671,7 @@ describe('adminApi in production: operators who cannot be impersonated', functio
       write: () => undefined,
       // Google's verification, trusting a local key in place of Google's published ones.
       verifyIdToken: googleIdTokenVerifier({
-        certs: async () => ({ k1: trusted.publicKey.export({ type: 'spki', format: 'pem' }).toString() }),
+        certs: issuer.certs,
       }),
     });
     const served = await startFunction('adminApiProduction', handler);
@@ -715,7 +703,7 @@ describe('adminApi in production: operators who cannot be impersonated', functio
     const forged: Record<string, string>[] = [
       { 'x-goog-authenticated-user-email': 'accounts.google.com:ceo@example.com' },
       { 'x-operator': 'ceo@example.com' },
-      { authorization: `Bearer ${idToken('ceo@example.com', stranger.privateKey)}` },
+      { authorization: `Bearer ${idToken('ceo@example.com', issuer.stranger)}` },
     ];
     for (const headers of forged) {
       const response = await put(headers);
