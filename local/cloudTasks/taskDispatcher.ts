@@ -1,4 +1,5 @@
 /** Dispatches due tasks over HTTP, within each queue's rate limits, and retries them per its RetryConfig. */
+import { setMaxListeners } from 'node:events';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { coerceError } from '../../shared/errors.js';
@@ -46,7 +47,10 @@ export class TaskDispatcher {
   constructor(
     private readonly store: LocalTaskQueues,
     private readonly hooks: DispatcherHooks,
-  ) {}
+  ) {
+    // Every delivery in flight listens on the one stop signal; hundreds may run at once under load.
+    setMaxListeners(0, this.abort.signal);
+  }
 
   get isStopped(): boolean {
     return this.stopped;

@@ -183,6 +183,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Runni
         tasksEndpoint: tasks.endpoint,
         retryPaymentUrl: url('retryPayment'),
         recordFailureUrl: url('recordFailure'),
+        consoleUrl: url('adminApi'),
         upstreamUrl: upstream.url,
         assets: testTokenAssets(tokens),
       },

@@ -22,6 +22,8 @@ export interface LocalSettingsInput {
   tasksEndpoint: string;
   retryPaymentUrl: string;
   recordFailureUrl: string;
+  /** adminApi's URL: Slack alerts link the console there. */
+  consoleUrl: string;
   /** Base URL of the local upstream recorder. */
   upstreamUrl: string;
   assets: AssetOverride;
@@ -65,6 +67,7 @@ export function localSettings(
     TASKS_EMULATOR_HOST: input.tasksEndpoint,
     RETRY_PAYMENT_URL: input.retryPaymentUrl,
     RECORD_FAILURE_URL: input.recordFailureUrl,
+    CONSOLE_URL: input.consoleUrl,
     UPSTREAM_COMPLETED_URL: `${input.upstreamUrl}/payment-completed`,
     UPSTREAM_FAILED_URL: `${input.upstreamUrl}/payment-failed`,
     PAYMENT_CAPS: JSON.stringify({ eth: '10', usdt: '100000', usdc: '100000', dai: '100000' }),
