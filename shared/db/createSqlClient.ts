@@ -1,11 +1,6 @@
 /** The postgres.js pool a cold start creates once and hands to every data-access function. */
 import type { Socket } from 'node:net';
-import {
-  AuthTypes,
-  Connector,
-  type ConnectorOptions,
-  IpAddressTypes,
-} from '@google-cloud/cloud-sql-connector';
+import type { Connector, ConnectorOptions } from '@google-cloud/cloud-sql-connector';
 import postgres from 'postgres';
 import { HostpayError } from '../errors.js';
 import { postgresConnection } from './databaseUrl.js';
@@ -62,25 +57,28 @@ export function createSqlClient(target: DatabaseTarget, options: SqlClientOption
     const { url, ssl } = postgresConnection(target);
     return postgres(url, { ...common, ...(ssl === undefined ? {} : { ssl }) });
   }
-  const connector = new Connector(target.connector);
+  let connector: Connector | undefined;
   let factory: Promise<() => Socket> | undefined;
   // One Admin API round per pool (the connector caches and refreshes it), retried after a failure.
   const streamFactory = () => {
-    factory ??= withTimeout(
-      connector.getOptions({
-        instanceConnectionName: target.cloudSqlInstance,
-        ipType: IpAddressTypes[target.ipType],
-        authType: AuthTypes.IAM,
-      }),
-      connectTimeoutSeconds * 1000,
-      `the Cloud SQL connector did not get ${target.cloudSqlInstance}'s connection details`,
-    ).then(
-      (driver) => driver.stream,
-      (error: unknown) => {
-        factory = undefined;
-        throw error;
-      },
-    );
+    factory ??= (async () => {
+      // Loaded in connector mode only: the package and its Admin API client add half a second to a cold start.
+      const { AuthTypes, Connector, IpAddressTypes } = await import('@google-cloud/cloud-sql-connector');
+      connector ??= new Connector(target.connector);
+      const driver = await withTimeout(
+        connector.getOptions({
+          instanceConnectionName: target.cloudSqlInstance,
+          ipType: IpAddressTypes[target.ipType],
+          authType: AuthTypes.IAM,
+        }),
+        connectTimeoutSeconds * 1000,
+        `the Cloud SQL connector did not get ${target.cloudSqlInstance}'s connection details`,
+      );
+      return driver.stream;
+    })().catch((error: unknown) => {
+      factory = undefined;
+      throw error;
+    });
     return factory;
   };
   // postgres.js calls `socket` for every connection it opens (its types omit the option).
@@ -99,7 +97,7 @@ export function createSqlClient(target: DatabaseTarget, options: SqlClientOption
       try {
         return await end(endOptions);
       } finally {
-        connector.close();
+        connector?.close();
       }
     },
   });
