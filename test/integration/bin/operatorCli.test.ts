@@ -4,7 +4,6 @@ import { Wallet } from 'ethers';
 import { runCli } from '../../../bin/cli.js';
 import { runFailedCommand } from '../../../bin/failed.js';
 import { createAdminApi } from '../../../functions/adminApi.js';
-import { type CloudTasksEmulator, startCloudTasksEmulator } from '../../../local/cloudTasks/index.js';
 import { googleIdTokenVerifier } from '../../../shared/admin/operatorIdentity.js';
 import {
   claimPayout,
@@ -15,55 +14,26 @@ import {
   markPayoutFailed,
   recordSignedTransaction,
 } from '../../../shared/db/index.js';
-import { startTaskTarget, type TaskTarget } from '../../support/cloudTasks.js';
 import { failureParams, payoutRequest } from '../../support/dbFixtures.js';
 import { startFunction } from '../../support/hostpay.js';
 import { createIdTokenIssuer, type MetadataServer, startMetadataServer } from '../../support/idTokens.js';
-import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
+import type { TestDatabase } from '../../support/postgres.js';
+import { type RecoveryFixture, startRecoveryFixture } from '../../support/recoveryFixture.js';
 
-const PROJECT = 'hostpay-test';
-const LOCATION = 'us-central1';
 const SIGNING_KEY = 'cli-failed-test-signing-key-0123456789';
 
 describe('hostpay failed and hostpay payouts (operator CLI)', function () {
   this.timeout(30_000);
   let db: TestDatabase;
-  let emulator: CloudTasksEmulator;
-  let retryTarget: TaskTarget;
+  let fixture: RecoveryFixture;
   let apiUrl: string;
   let env: Record<string, string>;
   let close: () => Promise<void>;
 
   before(async () => {
-    db = await createTestDatabase();
-    retryTarget = await startTaskTarget();
-    emulator = await startCloudTasksEmulator({
-      queues: [{ name: `projects/${PROJECT}/locations/${LOCATION}/queues/retry` }],
-      minDispatchDeadlineSeconds: 1,
-    });
-    env = {
-      HOSTPAY_ENV: 'local',
-      DATABASE_URL: db.url,
-      TOKEN_SIGNING_KEY: SIGNING_KEY,
-      TASKS_PROJECT: PROJECT,
-      TASKS_LOCATION: LOCATION,
-      TASKS_EMULATOR_HOST: emulator.endpoint,
-      RETRY_QUEUE: 'retry',
-      RETRY_PAYMENT_URL: `${retryTarget.url}/retryPayment`,
-      FAILURE_QUEUE: 'failure',
-      RECORD_FAILURE_URL: `${retryTarget.url}/recordFailure`,
-    };
-    const handler = createAdminApi({
-      env: {
-        ...env,
-        RPC_URL: 'http://127.0.0.1:9',
-        CHAIN_ID: '31337',
-        WALLET_PRIVATE_KEY: Wallet.createRandom().privateKey,
-        NOTICE_QUEUE: 'notices',
-        UPSTREAM_COMPLETED_URL: `${retryTarget.url}/payment-completed`,
-      },
-      write: () => undefined,
-    });
+    fixture = await startRecoveryFixture({ signingKey: SIGNING_KEY });
+    ({ db, env } = fixture);
+    const handler = createAdminApi({ env: fixture.adminEnv, write: () => undefined });
     const served = await startFunction('adminApiCliTest', handler);
     apiUrl = served.url;
     close = served.close;
@@ -71,9 +41,7 @@ describe('hostpay failed and hostpay payouts (operator CLI)', function () {
 
   after(async () => {
     await close?.();
-    await emulator?.stop();
-    await retryTarget?.stop();
-    await db?.drop();
+    await fixture?.stop();
   });
 
   async function cli(args: string[], extraEnv: Record<string, string> = {}) {

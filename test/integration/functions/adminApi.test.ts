@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { KeyObject } from 'node:crypto';
 import { Wallet } from 'ethers';
 import { createAdminApi } from '../../../functions/adminApi.js';
-import { type CloudTasksEmulator, startCloudTasksEmulator } from '../../../local/cloudTasks/index.js';
+import type { CloudTasksEmulator } from '../../../local/cloudTasks/index.js';
 import { googleIdTokenVerifier } from '../../../shared/admin/operatorIdentity.js';
 import {
   claimPayout,
@@ -15,16 +15,19 @@ import {
   recordSignedTransaction,
 } from '../../../shared/db/index.js';
 import { decodePaymentRequest } from '../../../shared/token/index.js';
-import { startTaskTarget, type TaskTarget } from '../../support/cloudTasks.js';
+import type { TaskTarget } from '../../support/cloudTasks.js';
 import { failureParams, payoutRequest, randomHash, WALLET } from '../../support/dbFixtures.js';
 import { startFunction } from '../../support/hostpay.js';
 import { createIdTokenIssuer } from '../../support/idTokens.js';
 import { checkExchange, type Exchange, operationOf } from '../../support/openapi.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
+import {
+  type RecoveryFixture,
+  startRecoveryFixture,
+  TEST_LOCATION,
+  TEST_PROJECT,
+} from '../../support/recoveryFixture.js';
 
-const PROJECT = 'hostpay-test';
-const LOCATION = 'us-central1';
-const RETRY_QUEUE = `projects/${PROJECT}/locations/${LOCATION}/queues/retry`;
 const SIGNING_KEY = 'admin-api-test-signing-key-0123456789';
 
 type Answer = { status: number; body: Record<string, unknown> };
@@ -37,35 +40,16 @@ describe('adminApi through the Functions Framework', function () {
   let db: TestDatabase;
   let emulator: CloudTasksEmulator;
   let retryTarget: TaskTarget;
+  let fixture: RecoveryFixture;
   let baseUrl: string;
   let close: () => Promise<void>;
   const logs: Record<string, unknown>[] = [];
 
   before(async () => {
-    db = await createTestDatabase();
-    retryTarget = await startTaskTarget();
-    emulator = await startCloudTasksEmulator({
-      queues: [{ name: RETRY_QUEUE }],
-      minDispatchDeadlineSeconds: 1,
-    });
+    fixture = await startRecoveryFixture({ signingKey: SIGNING_KEY });
+    ({ db, emulator, targets: retryTarget } = fixture);
     const handler = createAdminApi({
-      env: {
-        HOSTPAY_ENV: 'local',
-        DATABASE_URL: db.url,
-        RPC_URL: 'http://127.0.0.1:9',
-        CHAIN_ID: '31337',
-        WALLET_PRIVATE_KEY: Wallet.createRandom().privateKey,
-        TOKEN_SIGNING_KEY: SIGNING_KEY,
-        TASKS_PROJECT: PROJECT,
-        TASKS_LOCATION: LOCATION,
-        TASKS_EMULATOR_HOST: emulator.endpoint,
-        RETRY_QUEUE: 'retry',
-        RETRY_PAYMENT_URL: `${retryTarget.url}/retryPayment`,
-        FAILURE_QUEUE: 'failure',
-        RECORD_FAILURE_URL: `${retryTarget.url}/recordFailure`,
-        NOTICE_QUEUE: 'notices',
-        UPSTREAM_COMPLETED_URL: `${retryTarget.url}/payment-completed`,
-      },
+      env: fixture.adminEnv,
       write: (line) => logs.push(JSON.parse(line) as Record<string, unknown>),
     });
     const served = await startFunction('adminApiTest', handler);
@@ -75,9 +59,7 @@ describe('adminApi through the Functions Framework', function () {
 
   after(async () => {
     await close?.();
-    await emulator?.stop();
-    await retryTarget?.stop();
-    await db?.drop();
+    await fixture?.stop();
   });
 
   async function call(
@@ -654,8 +636,8 @@ describe('adminApi in production: operators who cannot be impersonated', functio
         HOSTPAY_ENV: 'production',
         DATABASE_URL: db.url,
         TOKEN_SIGNING_KEY: SIGNING_KEY,
-        TASKS_PROJECT: PROJECT,
-        TASKS_LOCATION: LOCATION,
+        TASKS_PROJECT: TEST_PROJECT,
+        TASKS_LOCATION: TEST_LOCATION,
         TASKS_INVOKER_SERVICE_ACCOUNT: 'tasks@hostpay-test.iam.gserviceaccount.com',
         RETRY_QUEUE: 'retry',
         RETRY_PAYMENT_URL: 'https://retry-payment.a.run.app/',

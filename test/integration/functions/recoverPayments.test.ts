@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createRecoverPayments } from '../../../functions/recoverPayments.js';
-import { type CloudTasksEmulator, startCloudTasksEmulator } from '../../../local/cloudTasks/index.js';
+import type { CloudTasksEmulator } from '../../../local/cloudTasks/index.js';
 import {
   claimPayout,
   type FailedTransactionParams,
@@ -14,14 +14,12 @@ import {
   updateFailedTransactionStatus,
 } from '../../../shared/db/index.js';
 import { decodePaymentRequest, type PaymentRequest } from '../../../shared/token/index.js';
-import { startTaskTarget, type TaskTarget } from '../../support/cloudTasks.js';
+import type { TaskTarget } from '../../support/cloudTasks.js';
 import { failureParams, payoutRequest, randomHash } from '../../support/dbFixtures.js';
 import { startFunction } from '../../support/hostpay.js';
-import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
+import type { TestDatabase } from '../../support/postgres.js';
+import { type RecoveryFixture, startRecoveryFixture } from '../../support/recoveryFixture.js';
 
-const PROJECT = 'hostpay-test';
-const LOCATION = 'us-central1';
-const RETRY_QUEUE = `projects/${PROJECT}/locations/${LOCATION}/queues/retry`;
 const SIGNING_KEY = 'recover-payments-test-signing-key-0123';
 const COOLDOWN = 600;
 const STUCK_AFTER = 600;
@@ -32,29 +30,17 @@ describe('recoverPayments through the Functions Framework', function () {
   let db: TestDatabase;
   let emulator: CloudTasksEmulator;
   let retryTarget: TaskTarget;
+  let fixture: RecoveryFixture;
   let baseUrl: string;
   let close: () => Promise<void>;
   const logs: Record<string, unknown>[] = [];
 
   before(async () => {
-    db = await createTestDatabase();
-    retryTarget = await startTaskTarget();
-    emulator = await startCloudTasksEmulator({
-      queues: [{ name: RETRY_QUEUE }, { name: RETRY_QUEUE.replace(/retry$/, 'failure') }],
-      minDispatchDeadlineSeconds: 1,
-    });
+    fixture = await startRecoveryFixture({ signingKey: SIGNING_KEY, queues: ['retry', 'failure'] });
+    ({ db, emulator, targets: retryTarget } = fixture);
     const handler = createRecoverPayments({
       env: {
-        HOSTPAY_ENV: 'local',
-        DATABASE_URL: db.url,
-        TOKEN_SIGNING_KEY: SIGNING_KEY,
-        TASKS_PROJECT: PROJECT,
-        TASKS_LOCATION: LOCATION,
-        TASKS_EMULATOR_HOST: emulator.endpoint,
-        RETRY_QUEUE: 'retry',
-        RETRY_PAYMENT_URL: `${retryTarget.url}/retryPayment`,
-        FAILURE_QUEUE: 'failure',
-        RECORD_FAILURE_URL: `${retryTarget.url}/recordFailure`,
+        ...fixture.env,
         RECOVERY_COOLDOWN_SECONDS: String(COOLDOWN),
         RECOVERY_MAX_AUTOMATED_RETRIES: String(MAX_AUTOMATED),
         RECOVERY_BATCH_SIZE: '20',
@@ -69,9 +55,7 @@ describe('recoverPayments through the Functions Framework', function () {
 
   after(async () => {
     await close?.();
-    await emulator?.stop();
-    await retryTarget?.stop();
-    await db?.drop();
+    await fixture?.stop();
   });
 
   async function run(): Promise<Record<string, unknown>> {
