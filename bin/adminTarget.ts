@@ -5,7 +5,8 @@
 import { GoogleAuth } from 'google-auth-library';
 import { stackFilePath } from '../local/stack/paths.js';
 import { readStackFile } from '../local/stack/stackFile.js';
-import { type AdminBackend, apiBackend, databaseBackend } from './adminBackends.js';
+import { type AdminBackend, type Answer, apiBackend, databaseBackend } from './adminBackends.js';
+import { type CliIo, EXIT } from './command.js';
 
 /** The options every operator command takes to choose its target. */
 export const TARGET_OPTIONS = {
@@ -120,4 +121,23 @@ export async function describeTarget(env: Env): Promise<string> {
   if (typeof target === 'string') return `current target: none (${target})`;
   await target.backend.close();
   return `current target: ${target.description}`;
+}
+
+/**
+ * Prints an operator command's answer: a refusal on stderr with the API's reason as it gave it (exit 1),
+ * else the body as JSON or as `render` makes it readable (exit 0).
+ */
+export function printAnswer(
+  io: Pick<CliIo, 'out' | 'err'>,
+  answer: Answer,
+  json: boolean | undefined,
+  render: (body: Record<string, unknown>) => string,
+): number {
+  if (answer.status >= 400) {
+    const reason = `refused (${answer.status} ${String(answer.body.error)}): ${String(answer.body.message)}`;
+    io.err(`${json ? JSON.stringify(answer.body) : reason}\n`);
+    return EXIT.failed;
+  }
+  io.out(`${json ? JSON.stringify(answer.body, null, 2) : render(answer.body)}\n`);
+  return EXIT.ok;
 }

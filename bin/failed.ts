@@ -2,7 +2,7 @@
 
 import { parseArgs } from 'node:util';
 import type { AdminBackend } from './adminBackends.js';
-import { chooseTarget, TARGET_OPTIONS, TARGET_USAGE } from './adminTarget.js';
+import { chooseTarget, printAnswer, TARGET_OPTIONS, TARGET_USAGE } from './adminTarget.js';
 import type { CliIo } from './command.js';
 import { renderFailure, renderList } from './failedFormat.js';
 
@@ -68,18 +68,7 @@ export async function runFailedCommand(
       io.err(`unknown command ${command}\n${FAILED_USAGE}`);
       return 2;
     }
-    if (answer.status >= 400) {
-      io.err(
-        values.json
-          ? JSON.stringify(answer.body)
-          : `refused (${answer.status} ${answer.body.error}): ${answer.body.message}`,
-      );
-      return 1;
-    }
-    if (values.json) io.out(JSON.stringify(answer.body, null, 2));
-    else if (command === 'list') io.out(renderList(answer.body));
-    else io.out(renderFailure(answer.body));
-    return 0;
+    return printAnswer(io, answer, values.json, command === 'list' ? renderList : renderFailure);
   } catch (error) {
     io.err(`failed: ${(error as Error).message}`);
     return 1;

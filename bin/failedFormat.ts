@@ -40,7 +40,8 @@ export function renderList(body: Json): string {
   return `${renderTable(LIST_COLUMNS, items)}\n${items.length} of ${String(body.total ?? items.length)}`;
 }
 
-function block(title: string, record: Json | null | undefined, keys: readonly string[]): string[] {
+/** `title`, then each of `keys` the record holds as an aligned `key  value` line; nothing without a record. */
+export function block(title: string, record: Json | null | undefined, keys: readonly string[]): string[] {
   if (!record) return [];
   const width = Math.max(...keys.map((k) => k.length));
   return [
@@ -89,8 +90,12 @@ export function renderFailure(body: Json): string {
   const transactions = (body.transactions as Json[] | undefined) ?? [];
   if (transactions.length > 0) {
     lines.push('transactions');
-    for (const t of transactions)
-      lines.push(`  ${String(t.hash)}  nonce ${String(t.nonce)}  ${String(t.kind)}  ${String(t.status)}`);
+    for (const t of transactions) lines.push(transactionLine(t));
   }
   return lines.join('\n');
+}
+
+/** A signed transaction as one line: hash, nonce, kind and what the ledger says of it. */
+export function transactionLine(t: Json): string {
+  return `  ${String(t.hash)}  nonce ${String(t.nonce)}  ${String(t.kind)}  ${String(t.status)}`;
 }

@@ -1,9 +1,8 @@
 /** `hostpay payouts list|show`: every payout, whatever its state, over the admin API or the database. */
 import { parseArgs } from 'node:util';
-import { explorerTransactionUrl } from '../shared/explorer.js';
-import { chooseTarget, TARGET_OPTIONS, TARGET_USAGE } from './adminTarget.js';
+import { chooseTarget, printAnswer, TARGET_OPTIONS, TARGET_USAGE } from './adminTarget.js';
 import type { CliIo } from './command.js';
-import { renderTable } from './failedFormat.js';
+import { block, renderTable, transactionLine } from './failedFormat.js';
 
 export const PAYOUTS_USAGE = `usage: hostpay payouts <command> [options]
   list  [--status s[,s]] [--context c] [--currency c] [--recipient 0x..] [--tx-hash 0x..] [--error-code C]
@@ -66,17 +65,7 @@ export async function runPayoutsCommand(argv: readonly string[], io: CliIo): Pro
     }
     const answer =
       command === 'list' ? await target.backend.payouts(query) : await target.backend.payout(key ?? '');
-    if (answer.status >= 400) {
-      io.err(
-        values.json
-          ? `${JSON.stringify(answer.body)}\n`
-          : `refused (${answer.status} ${String(answer.body.error)}): ${String(answer.body.message)}\n`,
-      );
-      return 1;
-    }
-    if (values.json) io.out(`${JSON.stringify(answer.body, null, 2)}\n`);
-    else io.out(`${command === 'list' ? renderPayouts(answer.body) : renderPayout(answer.body)}\n`);
-    return 0;
+    return printAnswer(io, answer, values.json, command === 'list' ? renderPayouts : renderPayout);
   } catch (error) {
     io.err(`failed: ${(error as Error).message}\n`);
     return 1;
@@ -109,9 +98,7 @@ export function renderPayouts(body: Json): string {
 
 /** One payout: its ledger row, its failure row if any, and every signed transaction with the node's word on it. */
 export function renderPayout(body: Json): string {
-  const payout = (body.payout as Json | undefined) ?? {};
-  const lines = ['payout'];
-  for (const key of [
+  const lines = block('payout', (body.payout as Json | undefined) ?? {}, [
     'uniqueId',
     'status',
     'currency',
@@ -129,11 +116,7 @@ export function renderPayout(body: Json): string {
     'confirmedAt',
     'createdAt',
     'updatedAt',
-  ]) {
-    const value = payout[key];
-    if (value !== null && value !== undefined && value !== '')
-      lines.push(`  ${key.padEnd(20)}  ${String(value)}`);
-  }
+  ]);
   const failure = body.failure as Json | null | undefined;
   if (failure)
     lines.push(
@@ -147,11 +130,11 @@ export function renderPayout(body: Json): string {
   if (transactions.length > 0) lines.push('transactions');
   for (const t of transactions) {
     const chain = t.chain as Json | undefined;
-    const link = explorerTransactionUrl(String(payout.chainId), String(t.hash));
+    // adminApi's answer carries each transaction's explorer page (null on a chain without one).
     lines.push(
-      `  ${String(t.hash)}  nonce ${String(t.nonce)}  ${String(t.kind)}  ${String(t.status)}` +
+      transactionLine(t) +
         (chain ? `  node: ${String(chain.state)}` : '') +
-        (link ? `  ${link}` : ''),
+        (typeof t.explorer_url === 'string' ? `  ${t.explorer_url}` : ''),
     );
   }
   return lines.join('\n');

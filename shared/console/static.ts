@@ -1,21 +1,11 @@
-/**
- * The operators' console as static files, served by adminApi at `/` and `/console/{file}` without a token:
- * they hold no data; every call the page makes goes to adminApi's authenticated routes (docs/deploy.md,
- * "Operators' console"). The page is plain ES modules in the repository's `console/` folder, found from
- * this file whether it runs as source or from `dist/`; uPlot comes from its npm package.
- */
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Request, Response } from '@google-cloud/functions-framework';
+import { bundledDir } from '../bundle.js';
 
 /** The page's own files: `console/` at the repository (or bundle) root. */
-export const CONSOLE_DIR =
-  ['../../console/', '../../../console/']
-    .map((relative) => fileURLToPath(new URL(relative, import.meta.url)))
-    .find((dir) => existsSync(path.join(dir, 'index.html'))) ?? path.resolve('console');
+export const CONSOLE_DIR = bundledDir('console', 'index.html');
 
 const UPLOT_DIST = path.join(
   path.dirname(createRequire(import.meta.url).resolve('uplot/package.json')),

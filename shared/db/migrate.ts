@@ -3,11 +3,15 @@
  * (migrationRunner.ts), down (rollback) with dbmate, a development tool.
  */
 import { spawn } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
 import { resolveBinary } from 'dbmate';
 import type postgres from 'postgres';
 import { createSqlClient } from './createSqlClient.js';
-import { MIGRATIONS_DIR, type RunMigrationsOptions, runMigrations } from './migrationRunner.js';
+import {
+  MIGRATIONS_DIR,
+  type RunMigrationsOptions,
+  readMigrations,
+  runMigrations,
+} from './migrationRunner.js';
 
 export { MIGRATIONS_DIR };
 
@@ -70,7 +74,7 @@ export async function migrateDown(
 
 /** File names of the migrations, oldest first. */
 export async function listMigrations(migrationsDir = MIGRATIONS_DIR): Promise<string[]> {
-  return (await readdir(migrationsDir)).filter((name) => /^\d+_.+\.sql$/.test(name)).sort();
+  return (await readMigrations(migrationsDir)).map((migration) => migration.name);
 }
 
 /** dbmate's Postgres driver requires TLS unless the URL says otherwise; the local servers have none. */

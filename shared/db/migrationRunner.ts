@@ -1,26 +1,12 @@
-/**
- * Applies `sql/migrations` without dbmate, so `hostpay migrate` runs in production with runtime dependencies
- * only. It reads dbmate's file format (`-- migrate:up` / `-- migrate:down`, `transaction:false`) and keeps
- * dbmate's `schema_migrations(version)` table, so dbmate and this runner agree on what is applied.
- *
- * Under a PostgreSQL advisory lock (a fixed key: two runs at once take turns, the second finds nothing to
- * do), each pending migration runs in its own transaction together with the row recording it: a failing
- * migration leaves nothing half-applied and is not recorded. Then, when asked, each function's database
- * user is made a member of its function's role (the roles and their grants are in the migrations).
- */
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type postgres from 'postgres';
+import { bundledDir } from '../bundle.js';
 import { FUNCTION_NAMES, type FunctionName } from '../config/settings.js';
 import { HostpayError } from '../errors.js';
 
 /** The repository's migrations, found from this file whether it runs as source or from `dist/`. */
-export const MIGRATIONS_DIR =
-  ['../../sql/migrations/', '../../../sql/migrations/']
-    .map((relative) => fileURLToPath(new URL(relative, import.meta.url)))
-    .find((dir) => existsSync(dir)) ?? path.resolve('sql/migrations');
+export const MIGRATIONS_DIR = bundledDir('sql/migrations');
 
 /** pg_advisory_lock key of migrations: 'hostpay' in ASCII, one key for every hostpay database. */
 export const MIGRATION_LOCK_KEY = 0x686f7374706179n;
